@@ -16,6 +16,7 @@ pub const EXTENSIONS: &[(&str, &str)] = &[
     // Per-machine offline threshold, so tests (and users) can tune it.
     ("ServerResponse", "offline_threshold_seconds"),
     ("ServerUpdate", "offline_threshold_seconds"),
+    ("ServerCreate", "offline_threshold_seconds"),
 ];
 
 fn spec() -> &'static Value {
@@ -152,7 +153,9 @@ fn check(
                 Some(s) => check(v, s, None, &format!("{path}.{key}"), out),
                 None => {
                     let extension = name.is_some_and(|n| {
-                        EXTENSIONS.iter().any(|(s, f)| *s == n && *f == key.as_str())
+                        EXTENSIONS
+                            .iter()
+                            .any(|(s, f)| *s == n && *f == key.as_str())
                     });
                     let open = schema
                         .get("additionalProperties")

@@ -102,8 +102,7 @@ pub fn fixture_path(name: &str) -> PathBuf {
 /// A JSON fixture parsed into a value.
 pub fn fixture_json(name: &str) -> Value {
     let path = fixture_path(name);
-    let text =
-        fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
 }
 
@@ -477,6 +476,54 @@ pub fn validation_locs(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Assert a 422 validation error whose `detail[*].loc` names `field`
+/// (matched as one of the loc's segments, so `cpu_percent` matches
+/// `body.metrics.cpu_percent`). Returns the body.
+#[track_caller]
+pub fn assert_invalid_field(resp: &Resp, field: &str) -> Value {
+    assert_eq!(
+        resp.status, 422,
+        "expected 422 naming `{field}`, got {}: {}",
+        resp.status, resp.text
+    );
+    let body = resp.json();
+    contract::assert_conforms(&body, "HTTPValidationError");
+    let locs = validation_locs(&body);
+    assert!(
+        locs.iter().any(|l| l.split('.').any(|seg| seg == field)),
+        "422 body does not name `{field}` in detail[].loc (locs: {locs:?}): {body}"
+    );
+    for item in body["detail"].as_array().into_iter().flatten() {
+        assert!(
+            item["msg"].as_str().is_some_and(|m| !m.is_empty()),
+            "validation item without a message: {item}"
+        );
+    }
+    body
+}
+
+/// Assert an error status with the `{"detail": {"code", "message"}}` body.
+/// Returns the `detail.code`.
+#[track_caller]
+pub fn assert_error(resp: &Resp, status: u16) -> String {
+    assert_eq!(
+        resp.status, status,
+        "expected HTTP {status}, got {}: {}",
+        resp.status, resp.text
+    );
+    let body = resp.json();
+    contract::assert_conforms(&body, "ErrorResponse");
+    let code = body["detail"]["code"].as_str().unwrap_or_default();
+    assert!(!code.is_empty(), "error without a code: {body}");
+    assert!(
+        body["detail"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "error without a message: {body}"
+    );
+    code.to_owned()
+}
+
 // ---------------------------------------------------------------------------
 // Hub
 // ---------------------------------------------------------------------------
@@ -612,7 +659,11 @@ impl Hub {
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         let health = self.api.with_key(None);
         loop {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 return Err(StartError::Exited(format!(
                     "hub exited during startup with {status}"
                 )));
