@@ -337,7 +337,10 @@ mod tests {
         let hb: HeartbeatRequest = serde_json::from_str(raw).expect("sample parses");
         assert_eq!(hb.server_id, "peer-agent-01");
         assert_eq!(hb.packages.as_ref().map(Vec::len), Some(129));
-        assert_eq!(hb.metrics.as_ref().and_then(|m| m.uptime_seconds), Some(388));
+        assert_eq!(
+            hb.metrics.as_ref().and_then(|m| m.uptime_seconds),
+            Some(388)
+        );
         let again: HeartbeatRequest =
             serde_json::from_str(&serde_json::to_string(&hb).unwrap()).unwrap();
         assert_eq!(hb, again);

@@ -1,0 +1,67 @@
+//! HTTP handlers, one module per resource. Handlers stay thin: parse and
+//! validate, call `db`/domain functions, map the result.
+
+pub mod config;
+pub mod docs;
+pub mod health;
+pub mod heartbeat;
+pub mod metrics;
+pub mod preferences;
+pub mod servers;
+pub mod services;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+/// Routes that need the API key (paths relative to `/api/v1`).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(heartbeat::receive_heartbeat))
+        .routes(routes!(servers::list_servers, servers::create_server))
+        .routes(routes!(
+            servers::get_server,
+            servers::update_server,
+            servers::delete_server
+        ))
+        .routes(routes!(servers::pause_server))
+        .routes(routes!(servers::unpause_server))
+        .routes(routes!(servers::list_packages))
+        .routes(routes!(servers::list_server_actions))
+        .routes(routes!(metrics::get_metrics_history))
+        .routes(routes!(metrics::get_sparkline))
+        .routes(routes!(metrics::export_metrics))
+        .routes(routes!(services::list_services, services::create_service))
+        .routes(routes!(services::update_service, services::delete_service))
+        .routes(routes!(
+            preferences::get_card_order,
+            preferences::put_card_order
+        ))
+        .routes(routes!(
+            preferences::get_section_order,
+            preferences::put_section_order
+        ))
+        .routes(routes!(
+            preferences::get_collapsed_sections,
+            preferences::put_collapsed_sections
+        ))
+        .routes(routes!(
+            preferences::get_dashboard,
+            preferences::put_dashboard
+        ))
+        .routes(routes!(
+            preferences::get_layout,
+            preferences::put_layout,
+            preferences::delete_layout
+        ))
+        .routes(routes!(config::get_config))
+        .routes(routes!(config::put_thresholds))
+        .routes(routes!(config::put_notifications))
+        .routes(routes!(config::get_cost, config::put_cost))
+}
+
+/// Routes open without a key.
+pub fn public_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(health::health))
+}

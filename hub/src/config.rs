@@ -1,0 +1,378 @@
+//! Hub configuration: defaults → optional YAML file → environment, parsed
+//! once into [`Config`] and passed through the app state. Variable names are
+//! HomelabCmd's (`HOMELAB_CMD_*`, `HOMELABCMD_ENCRYPTION_KEY`), so an existing
+//! deployment's environment works unchanged.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+
+/// The API key the hub falls back to; using it is warned about loudly.
+pub const DEFAULT_API_KEY: &str = "dev-key-change-me";
+
+#[derive(Clone)]
+pub struct Config {
+    pub api_key: String,
+    pub host: IpAddr,
+    pub port: u16,
+    pub database_path: PathBuf,
+    pub debug: bool,
+    pub external_url: Option<String>,
+    /// 32-byte key for credentials at rest (used by the SSH credential store).
+    pub encryption_key: Option<[u8; 32]>,
+    /// Full-resolution samples are kept this long, then only rollups remain.
+    pub raw_retention_hours: u32,
+    /// How often the rollup/retention task runs.
+    pub rollup_interval_seconds: u64,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+// Secrets stay out of logs even when the whole config is debug-printed.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("api_key", &"<redacted>")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database_path", &self.database_path)
+            .field("debug", &self.debug)
+            .field("external_url", &self.external_url)
+            .field("encryption_key", &self.encryption_key.map(|_| "<redacted>"))
+            .field("raw_retention_hours", &self.raw_retention_hours)
+            .field("rollup_interval_seconds", &self.rollup_interval_seconds)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            api_key: DEFAULT_API_KEY.into(),
+            host: IpAddr::from([0, 0, 0, 0]),
+            port: 8080,
+            database_path: PathBuf::from("./data/homelab.db"),
+            debug: false,
+            external_url: None,
+            encryption_key: None,
+            raw_retention_hours: 48,
+            rollup_interval_seconds: 300,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// A bad configuration value, naming where it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct ConfigError {
+    pub source_name: String,
+    pub message: String,
+}
+
+fn bad(source_name: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        source_name: source_name.into(),
+        message: message.into(),
+    }
+}
+
+/// Each setting: (env var, file key).
+const SETTINGS: &[(&str, &str)] = &[
+    ("HOMELAB_CMD_API_KEY", "api_key"),
+    ("HOMELAB_CMD_HOST", "host"),
+    ("HOMELAB_CMD_PORT", "port"),
+    ("HOMELAB_CMD_DATABASE_URL", "database_url"),
+    ("HOMELAB_CMD_DEBUG", "debug"),
+    ("HOMELAB_CMD_EXTERNAL_URL", "external_url"),
+    ("HOMELABCMD_ENCRYPTION_KEY", "encryption_key"),
+    (
+        "HOMELAB_CMD_METRICS_RAW_RETENTION_HOURS",
+        "metrics_raw_retention_hours",
+    ),
+    (
+        "HOMELAB_CMD_ROLLUP_INTERVAL_SECONDS",
+        "rollup_interval_seconds",
+    ),
+    ("HOMELAB_CMD_MAX_BODY_BYTES", "max_body_bytes"),
+];
+
+impl Config {
+    /// Load from the process environment and, if given (or named by
+    /// `HOMELAB_CMD_CONFIG`), a YAML file.
+    pub fn from_env(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| env.get("HOMELAB_CMD_CONFIG").map(PathBuf::from));
+        let file_text = match &file {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                bad(
+                    &path.display().to_string(),
+                    format!("cannot read config file: {e}"),
+                )
+            })?),
+            None => None,
+        };
+        Self::load(&env, file.as_deref(), file_text.as_deref())
+    }
+
+    /// Pure layering of defaults, file text and environment.
+    pub fn load(
+        env: &HashMap<String, String>,
+        file_name: Option<&Path>,
+        file_text: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        let file_label = file_name
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "config file".into());
+        // The file's keys are the env names without prefix, lower-case.
+        let file: HashMap<String, yaml_serde::Value> = match file_text {
+            Some(text) if !text.trim().is_empty() => {
+                yaml_serde::from_str(text).map_err(|e| bad(&file_label, e.to_string()))?
+            }
+            _ => HashMap::new(),
+        };
+        let mut from_file: HashMap<&str, String> = HashMap::new();
+        for (key, value) in &file {
+            let Some((_, known)) = SETTINGS.iter().find(|(_, k)| k == key) else {
+                let keys: Vec<&str> = SETTINGS.iter().map(|(_, k)| *k).collect();
+                return Err(bad(
+                    &file_label,
+                    format!("unknown key '{key}' (known: {})", keys.join(", ")),
+                ));
+            };
+            let text = match value {
+                yaml_serde::Value::String(s) => s.clone(),
+                yaml_serde::Value::Number(n) => n.to_string(),
+                yaml_serde::Value::Bool(b) => b.to_string(),
+                _ => {
+                    return Err(bad(
+                        &format!("{file_label}: {key}"),
+                        "must be a single value",
+                    ));
+                }
+            };
+            from_file.insert(known, text);
+        }
+        // Env wins over the file; the error names whichever supplied the value.
+        let lookup = |env_name: &str| -> Option<(String, String)> {
+            let key = SETTINGS
+                .iter()
+                .find(|(e, _)| *e == env_name)
+                .map(|(_, k)| *k)?;
+            match env.get(env_name) {
+                Some(v) => Some((env_name.to_owned(), v.clone())),
+                None => from_file
+                    .get(key)
+                    .map(|v| (format!("{file_label}: {key}"), v.clone())),
+            }
+        };
+
+        let mut c = Config::default();
+        if let Some((src, v)) = lookup("HOMELAB_CMD_API_KEY") {
+            if v.trim().is_empty() {
+                return Err(bad(&src, "must not be empty"));
+            }
+            c.api_key = v.trim().to_owned();
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_HOST") {
+            c.host = v
+                .trim()
+                .parse()
+                .map_err(|_| bad(&src, format!("'{v}' is not an IP address")))?;
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_PORT") {
+            c.port = v
+                .trim()
+                .parse()
+                .map_err(|_| bad(&src, format!("'{v}' is not a port number (0-65535)")))?;
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_DATABASE_URL") {
+            c.database_path = parse_database_url(&v).map_err(|m| bad(&src, m))?;
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_DEBUG") {
+            c.debug =
+                parse_bool(&v).ok_or_else(|| bad(&src, format!("'{v}' is not true/false")))?;
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_EXTERNAL_URL") {
+            let v = v.trim().trim_end_matches('/');
+            if !v.is_empty() {
+                if !(v.starts_with("http://") || v.starts_with("https://")) {
+                    return Err(bad(
+                        &src,
+                        format!("'{v}' must start with http:// or https://"),
+                    ));
+                }
+                c.external_url = Some(v.to_owned());
+            }
+        }
+        if let Some((src, v)) = lookup("HOMELABCMD_ENCRYPTION_KEY") {
+            // Never echo the value: it is a secret.
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(v.trim())
+                .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(v.trim()))
+                .map_err(|_| {
+                    bad(
+                        &src,
+                        "is not valid base64 (generate one with `homelabcmd generate-key`)",
+                    )
+                })?;
+            let key: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+                bad(&src, format!("must decode to 32 bytes, got {}", b.len()))
+            })?;
+            c.encryption_key = Some(key);
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_METRICS_RAW_RETENTION_HOURS") {
+            c.raw_retention_hours = parse_range(&v, 2, 24 * 365).map_err(|m| bad(&src, m))? as u32;
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_ROLLUP_INTERVAL_SECONDS") {
+            c.rollup_interval_seconds = parse_range(&v, 1, 86_400).map_err(|m| bad(&src, m))?;
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_MAX_BODY_BYTES") {
+            c.max_body_bytes =
+                parse_range(&v, 64 * 1024, 64 * 1024 * 1024).map_err(|m| bad(&src, m))? as usize;
+        }
+        Ok(c)
+    }
+
+    pub fn uses_default_api_key(&self) -> bool {
+        self.api_key == DEFAULT_API_KEY
+    }
+}
+
+/// Accepts a plain path or HomelabCmd's SQLAlchemy form
+/// (`sqlite:///./data/homelab.db`, `sqlite+aiosqlite:////abs/path.db`).
+pub fn parse_database_url(v: &str) -> Result<PathBuf, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err("must not be empty".into());
+    }
+    let path = match v.split_once("://") {
+        Some((scheme, rest)) => {
+            if !scheme.starts_with("sqlite") {
+                return Err(format!("only SQLite is supported, got scheme '{scheme}'"));
+            }
+            // sqlite:///rel → "/rel" relative; sqlite:////abs → "//abs" absolute.
+            let rest = rest.split('?').next().unwrap_or(rest);
+            match rest.strip_prefix('/') {
+                Some(p) if !p.is_empty() => p.to_owned(),
+                _ if !rest.is_empty() => rest.to_owned(),
+                _ => return Err(format!("'{v}' names no database file")),
+            }
+        }
+        None => v.to_owned(),
+    };
+    if path == ":memory:" {
+        return Err("an in-memory database would lose every sample on restart".into());
+    }
+    Ok(PathBuf::from(path))
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" | "" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_range(v: &str, min: u64, max: u64) -> Result<u64, String> {
+    let n: u64 = v
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{v}' is not a whole number"))?;
+    if n < min || n > max {
+        return Err(format!("{n} is out of range ({min}-{max})"));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_match_homelabcmd() {
+        let c = Config::load(&env(&[]), None, None).unwrap();
+        assert_eq!(c.port, 8080);
+        assert_eq!(c.host.to_string(), "0.0.0.0");
+        assert_eq!(c.database_path, PathBuf::from("./data/homelab.db"));
+        assert!(c.uses_default_api_key());
+    }
+
+    #[test]
+    fn sqlalchemy_urls_are_accepted() {
+        assert_eq!(
+            parse_database_url("sqlite:///./data/homelab.db").unwrap(),
+            PathBuf::from("./data/homelab.db")
+        );
+        assert_eq!(
+            parse_database_url("sqlite+aiosqlite:////var/lib/h.db").unwrap(),
+            PathBuf::from("/var/lib/h.db")
+        );
+        assert_eq!(
+            parse_database_url("/tmp/x.db").unwrap(),
+            PathBuf::from("/tmp/x.db")
+        );
+        assert!(parse_database_url("postgres://x/y").is_err());
+        assert!(parse_database_url("sqlite:///:memory:").is_err());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let e = Config::load(&env(&[("HOMELAB_CMD_PORT", "eighty")]), None, None).unwrap_err();
+        assert_eq!(e.source_name, "HOMELAB_CMD_PORT");
+        let e = Config::load(
+            &env(&[("HOMELABCMD_ENCRYPTION_KEY", "c2hvcnQ=")]),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.source_name, "HOMELABCMD_ENCRYPTION_KEY");
+        assert!(
+            !e.to_string().contains("c2hvcnQ"),
+            "the secret is not echoed"
+        );
+        let e = Config::load(&env(&[("HOMELAB_CMD_DEBUG", "maybe")]), None, None).unwrap_err();
+        assert_eq!(e.source_name, "HOMELAB_CMD_DEBUG");
+    }
+
+    #[test]
+    fn env_overrides_file_and_file_errors_name_the_key() {
+        let file = "port: 9000\napi_key: from-file\n";
+        let c = Config::load(
+            &env(&[("HOMELAB_CMD_PORT", "9100")]),
+            Some(Path::new("hub.yaml")),
+            Some(file),
+        )
+        .unwrap();
+        assert_eq!(c.port, 9100);
+        assert_eq!(c.api_key, "from-file");
+        let e =
+            Config::load(&env(&[]), Some(Path::new("hub.yaml")), Some("port: 'x'\n")).unwrap_err();
+        assert_eq!(e.source_name, "hub.yaml: port");
+        let e =
+            Config::load(&env(&[]), Some(Path::new("hub.yaml")), Some("prot: 1\n")).unwrap_err();
+        assert!(e.message.contains("prot"), "{e}");
+    }
+
+    #[test]
+    fn a_valid_key_decodes() {
+        let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        let c = Config::load(&env(&[("HOMELABCMD_ENCRYPTION_KEY", &key)]), None, None).unwrap();
+        assert_eq!(c.encryption_key, Some([7u8; 32]));
+        assert!(!format!("{c:?}").contains(&key));
+    }
+}

@@ -1,0 +1,15 @@
+//! HomelabCmd hub as a library, so integration tests can build the router
+//! without a process. The binary is `src/main.rs`.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod retention;
+pub mod settings;
+pub mod state;
+pub mod status;
+pub mod validate;
+pub mod web;

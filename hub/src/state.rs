@@ -1,0 +1,39 @@
+//! Shared application state handed to every handler.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub started: Instant,
+    /// Earliest sample time stored since the last rollup run (ms); the
+    /// rollup task recomputes buckets from here. `i64::MAX` when clean.
+    pub rollup_dirty_from: Arc<AtomicI64>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> Self {
+        Self {
+            db,
+            config: Arc::new(config),
+            started: Instant::now(),
+            rollup_dirty_from: Arc::new(AtomicI64::new(i64::MAX)),
+        }
+    }
+
+    pub fn mark_dirty(&self, sample_ms: i64) {
+        self.rollup_dirty_from
+            .fetch_min(sample_ms, Ordering::Relaxed);
+    }
+
+    pub fn take_dirty(&self) -> Option<i64> {
+        let from = self.rollup_dirty_from.swap(i64::MAX, Ordering::Relaxed);
+        (from != i64::MAX).then_some(from)
+    }
+}
