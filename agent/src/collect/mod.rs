@@ -36,7 +36,7 @@ pub struct Collector {
     network: network::NetworkCollector,
     services: services::ServiceCollector,
     docker: Option<docker::DockerCollector>,
-    package_updates: mpsc::Receiver<PackageReport>,
+    package_updates: mpsc::Receiver<Option<PackageReport>>,
     packages: Option<PackageReport>,
     // Lent to each heartbeat and taken back by `recycle`, so static facts
     // are not re-allocated every tick.
@@ -79,14 +79,16 @@ impl Collector {
         if self.packages.is_none()
             && let Ok(Some(report)) = tokio::time::timeout(limit, self.package_updates.recv()).await
         {
-            self.packages = Some(report);
+            self.packages = report;
         }
     }
 
     pub async fn collect(&mut self) -> HeartbeatRequest {
         // Microseconds, like the Python agent's timestamps.
         let timestamp = Utc::now().trunc_subsecs(6);
-        if let Ok(report) = self.package_updates.try_recv() {
+        // A failed check keeps the last good report: apt failing once does
+        // not mean the updates went away.
+        if let Ok(Some(report)) = self.package_updates.try_recv() {
             self.packages = Some(report);
         }
         let cpu_percent = cpu::usage_since_last_call(&mut self.system);
@@ -155,5 +157,48 @@ impl Collector {
         {
             report.packages = list;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_live_heartbeat_round_trips_through_the_wire_type() {
+        let env = |k: &str| match k {
+            "HOMELAB_AGENT_PACKAGE_CHECK_INTERVAL" | "HOMELAB_AGENT_DOCKER_SOCKET" => {
+                Some(if k.ends_with("INTERVAL") { "0" } else { "" }.to_owned())
+            }
+            "HOMELAB_AGENT_MONITORED_SERVICES" => Some("ssh,cron".to_owned()),
+            _ => None,
+        };
+        let config = Config::load(Some(Path::new("/dev/null")), &env, "Test-Host").unwrap();
+        let guid = "4f8e2a1c-7b3d-4e9a-8c1f-2d5b6a7e9f01".to_owned();
+        let mut collector = Collector::new(&config, guid.clone()).unwrap();
+        collector.wait_for_packages(Duration::from_secs(1)).await;
+        tokio::time::sleep(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL).await;
+
+        let hb = collector.collect().await;
+        let wire = serde_json::to_vec(&hb).unwrap();
+        let back: HeartbeatRequest = serde_json::from_slice(&wire).unwrap();
+        assert_eq!(back, hb);
+        assert_eq!(hb.server_id, "test-host");
+        assert_eq!(hb.server_guid.as_deref(), Some(guid.as_str()));
+        assert!(!hb.hostname.is_empty());
+        let m = hb.metrics.as_ref().unwrap();
+        assert!(m.cpu_percent.is_some() && m.memory_percent.is_some());
+        assert!(m.disk_percent.is_some() && m.uptime_seconds.is_some());
+        assert!(!hb.filesystems.as_ref().unwrap().is_empty());
+        assert_eq!(hb.services.as_ref().map(Vec::len), Some(2));
+        assert_eq!(hb.updates_available, None, "apt check is off");
+        assert!(hb.containers.is_none(), "Docker is off");
+
+        // Static facts lent to one heartbeat come back for the next.
+        collector.recycle(hb);
+        let next = collector.collect().await;
+        assert!(next.os_info.is_some() && next.cpu_info.is_some());
+        assert!(next.timestamp >= back.timestamp);
     }
 }

@@ -102,21 +102,23 @@ pub async fn check() -> Option<PackageReport> {
     Some(PackageReport::from_packages(parse_apt_list(&text)))
 }
 
-/// Checks now, then every `interval`; each report arrives on the channel.
-/// The task ends when the receiver is dropped.
-pub fn spawn_refresher(interval: Duration) -> mpsc::Receiver<PackageReport> {
+/// Checks now, then every `interval`; each result arrives on the channel,
+/// `None` for a check that could not be made (so a first heartbeat waiting
+/// for it need not wait in vain). The task ends when the receiver is dropped.
+pub fn spawn_refresher(interval: Duration) -> mpsc::Receiver<Option<PackageReport>> {
     let (tx, rx) = mpsc::channel(1);
     tokio::spawn(async move {
         loop {
-            if let Some(report) = check().await {
+            let report = check().await;
+            if let Some(r) = &report {
                 tracing::debug!(
-                    updates = report.updates_available,
-                    security = report.security_updates,
+                    updates = r.updates_available,
+                    security = r.security_updates,
                     "package check done"
                 );
-                if tx.send(report).await.is_err() {
-                    return;
-                }
+            }
+            if tx.send(report).await.is_err() {
+                return;
             }
             tokio::time::sleep(interval).await;
         }
