@@ -32,7 +32,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Parser;
 use tokio::sync::{mpsc, watch};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::buffer::Buffer;
 use crate::collect::Collector;
@@ -66,13 +68,20 @@ struct Cli {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        // No colour codes in the journal.
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    // `Targets` rather than `EnvFilter`: same `RUST_LOG=info,hyper=warn`
+    // syntax for what the agent needs, without a regex engine in the binary.
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                // No colour codes in the journal.
+                .with_ansi(std::io::stderr().is_terminal()),
         )
+        .with(filter)
         .init();
     let cli = Cli::parse();
     match run(cli).await {
