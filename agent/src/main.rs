@@ -116,7 +116,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     let hub = HubClient::new(hub_url, config.api_key.as_ref())?;
     tracing::info!(
         version = collect::AGENT_VERSION,
-        hub = hub_url,
+        hub = %without_password(hub_url),
         server_id = %config.server_id,
         server_guid = %guid,
         interval_s = config.heartbeat_interval.as_secs(),
@@ -137,6 +137,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         );
     }
     run_forever(&config, collector, hub, Arc::new(Mutex::new(buffer))).await
+}
+
+/// For logging: a hub URL may carry basic-auth credentials.
+fn without_password(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
 }
 
 async fn first_heartbeat_ready(collector: &mut Collector) {
