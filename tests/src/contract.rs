@@ -12,11 +12,22 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 /// Fields the hub adds on purpose beyond the contract: (schema, field).
+/// Documented in `docs/API.md` ("Extensions").
 pub const EXTENSIONS: &[(&str, &str)] = &[
-    // Per-machine offline threshold, so tests (and users) can tune it.
     ("ServerResponse", "offline_threshold_seconds"),
-    ("ServerUpdate", "offline_threshold_seconds"),
+    ("ServerResponse", "seconds_since_seen"),
     ("ServerCreate", "offline_threshold_seconds"),
+    ("ServerCreate", "tailscale_hostname"),
+    ("ServerUpdate", "offline_threshold_seconds"),
+    ("ServerUpdate", "tailscale_hostname"),
+    ("ServerUpdate", "drift_detection_enabled"),
+    ("HeartbeatRequest", "containers"),
+    // Sent by the contract's own sample heartbeat (a real HomelabCmd agent)
+    // though the schema omits it.
+    ("MetricsPayload", "reboot_required"),
+    ("MetricPoint", "cpu_max"),
+    ("MetricPoint", "memory_max"),
+    ("MetricPoint", "load_1m"),
 ];
 
 fn spec() -> &'static Value {

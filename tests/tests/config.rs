@@ -82,9 +82,11 @@ fn thresholds_and_notifications_round_trip() {
         .expect_json(200);
     contract::assert_conforms(&resp, "NotificationsResponse");
     let n = &resp["notifications"];
-    assert_eq!(
-        n["slack_webhook_url"],
-        "https://hooks.slack.invalid/services/T0/B0/x"
+    // The webhook URL is a secret: shown masked (docs/API.md).
+    let shown = n["slack_webhook_url"].as_str().unwrap_or_default();
+    assert!(
+        shown.starts_with("https://hooks.slack.invalid/") && !shown.contains("T0/B0/x"),
+        "webhook URL not masked: {shown:?}"
     );
     assert_eq!(n["cooldowns"]["critical_minutes"], 15);
     assert_eq!(n["cooldowns"]["high_minutes"], 240, "unnamed cooldown kept");
@@ -101,6 +103,20 @@ fn thresholds_and_notifications_round_trip() {
     let after = api.get("/api/v1/config").expect_json(200);
     assert_eq!(after["notifications"], *n);
     assert_eq!(after["thresholds"], *t, "thresholds unaffected");
+
+    // Sending the masked value back (a form saved unchanged) keeps the URL.
+    let resp = api
+        .put(
+            "/api/v1/config/notifications",
+            &json!({ "slack_webhook_url": shown, "notify_on_high": true }),
+        )
+        .expect_json(200);
+    assert_eq!(resp["notifications"]["slack_webhook_url"], shown);
+    let updated = resp["updated"].to_string();
+    assert!(
+        !updated.contains("slack_webhook_url"),
+        "masked echo is no change: {updated}"
+    );
 }
 
 #[test]
