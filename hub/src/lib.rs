@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod notify;
 pub mod retention;
 pub mod settings;
 pub mod state;

@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod heartbeat;
 pub mod metrics;
+pub mod outbox;
 pub mod packages;
 pub mod servers;
 pub mod services;
