@@ -533,9 +533,6 @@ pub fn assert_error(resp: &Resp, status: u16) -> String {
 pub struct HubOptions {
     /// `HOMELAB_CMD_API_KEY`.
     pub api_key: String,
-    /// `HOMELAB_CMD_STATUS_CHECK_INTERVAL_SECONDS`: how often the hub
-    /// re-evaluates online/offline. Short so status tests stay fast.
-    pub status_check_interval_seconds: u64,
     /// `HOMELAB_CMD_ROLLUP_INTERVAL_SECONDS`, when set.
     pub rollup_interval_seconds: Option<u64>,
     /// Extra environment for the hub process.
@@ -546,7 +543,6 @@ impl Default for HubOptions {
     fn default() -> Self {
         HubOptions {
             api_key: TEST_API_KEY.to_owned(),
-            status_check_interval_seconds: 1,
             rollup_interval_seconds: None,
             env: Vec::new(),
         }
@@ -636,10 +632,6 @@ impl Hub {
             .env(
                 "HOMELABCMD_ENCRYPTION_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-            )
-            .env(
-                "HOMELAB_CMD_STATUS_CHECK_INTERVAL_SECONDS",
-                self.opts.status_check_interval_seconds.to_string(),
             )
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
