@@ -528,6 +528,15 @@ pub fn assert_error(resp: &Resp, status: u16) -> String {
 // Hub
 // ---------------------------------------------------------------------------
 
+/// `homelabcmd` with a scrubbed environment and no stdin, for tests that
+/// run it directly (subcommands, configuration errors).
+pub fn hub_command() -> Command {
+    let mut cmd = Command::new(binary("homelabcmd"));
+    scrub_env(&mut cmd);
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
 /// How to start a test hub.
 #[derive(Debug, Clone)]
 pub struct HubOptions {
@@ -535,8 +544,11 @@ pub struct HubOptions {
     pub api_key: String,
     /// `HOMELAB_CMD_ROLLUP_INTERVAL_SECONDS`, when set.
     pub rollup_interval_seconds: Option<u64>,
-    /// Extra environment for the hub process.
+    /// Extra environment for the hub process (overrides the harness's).
     pub env: Vec<(String, String)>,
+    /// Variables to leave unset, even ones the harness sets (e.g.
+    /// `HOMELAB_CMD_API_KEY`, to see the default key at work).
+    pub unset: Vec<String>,
 }
 
 impl Default for HubOptions {
@@ -545,6 +557,7 @@ impl Default for HubOptions {
             api_key: TEST_API_KEY.to_owned(),
             rollup_interval_seconds: None,
             env: Vec::new(),
+            unset: Vec::new(),
         }
     }
 }
@@ -617,8 +630,7 @@ impl Hub {
     fn spawn_and_wait(&mut self) -> Result<(), StartError> {
         append_log_marker(&self.log_path, &format!("start on port {}", self.port));
         let log = open_log(&self.log_path);
-        let mut cmd = Command::new(binary("homelabcmd"));
-        scrub_env(&mut cmd);
+        let mut cmd = hub_command();
         cmd.arg("serve")
             .current_dir(self.dir.path())
             .env("HOMELAB_CMD_API_KEY", &self.opts.api_key)
@@ -642,6 +654,9 @@ impl Hub {
         }
         for (k, v) in &self.opts.env {
             cmd.env(k, v);
+        }
+        for k in &self.opts.unset {
+            cmd.env_remove(k);
         }
         let child = cmd
             .spawn()
