@@ -6,6 +6,8 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod cost_snapshots;
+pub mod costs;
 pub mod db;
 pub mod error;
 pub mod notify;

@@ -104,6 +104,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = SocketAddr::new(config.host, config.port);
     let state = AppState::new(db, config);
     tokio::spawn(homelabcmd::retention::run(state.clone()));
+    tokio::spawn(homelabcmd::cost_snapshots::run(state.clone()));
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await

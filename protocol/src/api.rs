@@ -869,3 +869,228 @@ pub struct ActionResponse {
 fn default_view_mode() -> String {
     "grid".to_owned()
 }
+
+// Electricity cost (`/costs/*`, `/servers/{id}/costs/history`).
+api_type! {
+/// `GET /costs/summary`: fleet electricity cost. Servers are costed 24/7,
+/// workstations by the hours they were up.
+pub struct CostSummaryResponse {
+    /// Estimated cost per day, all configured machines.
+    pub daily_cost: f64,
+    /// Estimated cost per 30 days, all configured machines.
+    pub monthly_cost: f64,
+    /// Currency symbol, e.g. `£`.
+    pub currency_symbol: String,
+    /// Machines with a power configuration (category, TDP or both).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub servers_included: i64,
+    /// Machines without a power configuration (no category, no TDP).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub servers_missing_config: i64,
+    /// Sum of the estimated power draws, watts.
+    pub total_estimated_watts: f64,
+    /// Price per kWh.
+    pub electricity_rate: f64,
+    /// Monthly cost of the 24/7 servers.
+    #[serde(default)]
+    pub server_cost_total: f64,
+    /// Servers (24/7) with a power configuration.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub server_count: i64,
+    /// Monthly cost of the workstations (hours actually up).
+    #[serde(default)]
+    pub workstation_cost_total: f64,
+    /// Workstations with a power configuration.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub workstation_count: i64,
+    /// Deprecated: same as `servers_missing_config`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub servers_missing_tdp: i64,
+    /// Deprecated: sum of the maximum (TDP) watts of configured machines.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total_tdp_watts: i64,
+}
+
+/// One machine in `GET /costs/breakdown`.
+pub struct ServerCostItem {
+    /// Server slug.
+    pub server_id: String,
+    /// Hostname.
+    pub hostname: String,
+    /// `server` (24/7) or `workstation` (hours up).
+    #[serde(default = "default_machine_type")]
+    pub machine_type: String,
+    /// Machine category (`sbc`, `mini_pc`, `nas`, ...).
+    pub machine_category: Option<String>,
+    /// Human-readable category, e.g. `Mini PC`.
+    pub machine_category_label: Option<String>,
+    /// `auto` or `user`.
+    pub machine_category_source: Option<String>,
+    /// CPU model from the agent.
+    pub cpu_model: Option<String>,
+    /// Idle power used for the estimate (set, or the category's default);
+    /// null when only the TDP is known.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub idle_watts: Option<i64>,
+    /// Maximum power / TDP used for the estimate.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub tdp_watts: Option<i64>,
+    /// Estimated average draw, watts: `idle + (tdp - idle) × cpu / 100`,
+    /// or the TDP when idle power is unknown.
+    pub estimated_watts: Option<f64>,
+    /// CPU load the estimate used: servers the last 24 h, workstations their
+    /// hours up in the last 30 days (50 when there are no samples).
+    pub avg_cpu_percent: Option<f64>,
+    /// Hours up in the last 30 days (workstations only).
+    pub hours_used: Option<f64>,
+    /// `24x7` for servers, `actual_usage` for workstations.
+    #[serde(default = "default_calculation_type")]
+    pub calculation_type: String,
+    /// Cost per day; null without a power configuration.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub daily_cost: Option<f64>,
+    /// Cost per 30 days; null without a power configuration.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub monthly_cost: Option<f64>,
+}
+
+/// Totals of `GET /costs/breakdown`.
+pub struct CostTotals {
+    /// Machines with a power configuration.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub servers_configured: i64,
+    /// Machines without a power configuration.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub servers_unconfigured: i64,
+    /// Sum of the estimated draws, watts.
+    pub total_estimated_watts: f64,
+    /// Cost per day.
+    pub daily_cost: f64,
+    /// Cost per 30 days.
+    pub monthly_cost: f64,
+    /// Deprecated: same as `servers_configured`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub servers_with_tdp: i64,
+    /// Deprecated: same as `servers_unconfigured`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub servers_without_tdp: i64,
+    /// Deprecated: sum of the maximum (TDP) watts.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total_tdp_watts: i64,
+}
+
+/// Price settings echoed by `GET /costs/breakdown`.
+pub struct CostSettings {
+    /// Price per kWh.
+    pub electricity_rate: f64,
+    /// Currency symbol.
+    pub currency_symbol: String,
+}
+
+/// `GET /costs/breakdown`: configured machines first, dearest first, then
+/// the unconfigured ones with null costs.
+pub struct CostBreakdownResponse {
+    /// One entry per machine.
+    pub servers: Vec<ServerCostItem>,
+    /// Totals over the configured machines.
+    pub totals: CostTotals,
+    /// Price settings in force.
+    pub settings: CostSettings,
+}
+
+/// Aggregation of `GET /costs/history`.
+#[serde(rename_all = "lowercase")]
+pub enum AggregationType {
+    /// One item per UTC day (`2026-01-31`).
+    Daily,
+    /// One item per ISO week (`2026-W05`).
+    Weekly,
+    /// One item per month (`2026-01`).
+    Monthly,
+}
+
+/// One period of cost history.
+pub struct CostHistoryItem {
+    /// `YYYY-MM-DD`, `YYYY-Www` (ISO week) or `YYYY-MM`.
+    pub date: String,
+    /// Energy in the period, kWh.
+    pub estimated_kwh: f64,
+    /// Cost in the period.
+    pub estimated_cost: f64,
+    /// Price per kWh the period was costed at (kWh-weighted when it changed).
+    pub electricity_rate: f64,
+    /// Server slug, when filtered to one machine.
+    #[serde(default)]
+    pub server_id: Option<String>,
+    /// Hostname, when filtered to one machine.
+    #[serde(default)]
+    pub server_hostname: Option<String>,
+}
+
+/// `GET /costs/history`.
+pub struct CostHistoryResponse {
+    /// Periods with data, oldest first.
+    pub items: Vec<CostHistoryItem>,
+    /// `daily`, `weekly` or `monthly`.
+    pub aggregation: String,
+    /// First day (`YYYY-MM-DD`), inclusive.
+    pub start_date: String,
+    /// Last day (`YYYY-MM-DD`), inclusive.
+    pub end_date: String,
+    /// Currency symbol.
+    pub currency_symbol: String,
+}
+
+/// One month of `GET /costs/summary/monthly`.
+pub struct MonthlySummaryItem {
+    /// `YYYY-MM`.
+    pub year_month: String,
+    /// Cost in the month.
+    pub total_cost: f64,
+    /// Energy in the month, kWh.
+    pub total_kwh: f64,
+    /// Cost of the calendar month before, null when it has no data.
+    #[serde(default)]
+    pub previous_month_cost: Option<f64>,
+    /// Change from the month before, percent; null without one.
+    #[serde(default)]
+    pub change_percent: Option<f64>,
+}
+
+/// `GET /costs/summary/monthly`.
+pub struct MonthlySummaryResponse {
+    /// Months of the year with data, oldest first.
+    pub months: Vec<MonthlySummaryItem>,
+    /// The year.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub year: i64,
+    /// Sum of the months' costs.
+    pub year_to_date_cost: f64,
+    /// Currency symbol.
+    pub currency_symbol: String,
+}
+
+/// `GET /servers/{server_id}/costs/history`: one machine's daily costs.
+pub struct ServerCostHistoryResponse {
+    /// Server slug.
+    pub server_id: String,
+    /// Hostname.
+    pub hostname: String,
+    /// `7d`, `30d`, `90d` or `12m`.
+    pub period: String,
+    /// One item per day with data, oldest first.
+    pub items: Vec<CostHistoryItem>,
+    /// Currency symbol.
+    pub currency_symbol: String,
+}
+}
+
+fn default_machine_type() -> String {
+    "server".to_owned()
+}
+
+fn default_calculation_type() -> String {
+    "24x7".to_owned()
+}

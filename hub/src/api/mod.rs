@@ -2,6 +2,7 @@
 //! validate, call `db`/domain functions, map the result.
 
 pub mod config;
+pub mod costs;
 pub mod docs;
 pub mod health;
 pub mod heartbeat;
@@ -59,6 +60,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(config::put_thresholds))
         .routes(routes!(config::put_notifications))
         .routes(routes!(config::get_cost, config::put_cost))
+        .routes(routes!(costs::get_cost_summary))
+        .routes(routes!(costs::get_cost_breakdown))
+        .routes(routes!(costs::get_cost_history))
+        .routes(routes!(costs::get_monthly_cost_summary))
+        .routes(routes!(costs::get_server_cost_history))
 }
 
 /// Routes open without a key.
