@@ -29,6 +29,13 @@ pub struct Config {
     pub rollup_interval_seconds: u64,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Notification channel URLs from the environment; the stored
+    /// `/config/notifications` values win over these. Secrets: redacted in
+    /// `Debug`, never logged.
+    pub slack_webhook_url: Option<String>,
+    pub discord_webhook_url: Option<String>,
+    pub ntfy_url: Option<String>,
+    pub webhook_url: Option<String>,
 }
 
 // Secrets stay out of logs even when the whole config is debug-printed.
@@ -45,8 +52,16 @@ impl fmt::Debug for Config {
             .field("raw_retention_hours", &self.raw_retention_hours)
             .field("rollup_interval_seconds", &self.rollup_interval_seconds)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("slack_webhook_url", &redacted(&self.slack_webhook_url))
+            .field("discord_webhook_url", &redacted(&self.discord_webhook_url))
+            .field("ntfy_url", &redacted(&self.ntfy_url))
+            .field("webhook_url", &redacted(&self.webhook_url))
             .finish()
     }
+}
+
+fn redacted(secret: &Option<String>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "<redacted>")
 }
 
 impl Default for Config {
@@ -62,6 +77,10 @@ impl Default for Config {
             raw_retention_hours: 48,
             rollup_interval_seconds: 300,
             max_body_bytes: 1024 * 1024,
+            slack_webhook_url: None,
+            discord_webhook_url: None,
+            ntfy_url: None,
+            webhook_url: None,
         }
     }
 }
@@ -99,6 +118,11 @@ const SETTINGS: &[(&str, &str)] = &[
         "rollup_interval_seconds",
     ),
     ("HOMELAB_CMD_MAX_BODY_BYTES", "max_body_bytes"),
+    // The issue names Slack's variable without the prefix.
+    ("SLACK_WEBHOOK_URL", "slack_webhook_url"),
+    ("HOMELAB_CMD_DISCORD_WEBHOOK_URL", "discord_webhook_url"),
+    ("HOMELAB_CMD_NTFY_URL", "ntfy_url"),
+    ("HOMELAB_CMD_WEBHOOK_URL", "webhook_url"),
 ];
 
 impl Config {
@@ -237,7 +261,37 @@ impl Config {
             c.max_body_bytes =
                 parse_range(&v, 64 * 1024, 64 * 1024 * 1024).map_err(|m| bad(&src, m))? as usize;
         }
+        c.load_webhook_urls(lookup)?;
         Ok(c)
+    }
+
+    /// Fill the notification URLs; a value is a secret, so errors never echo it.
+    fn load_webhook_urls(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<(String, String)>,
+    ) -> Result<(), ConfigError> {
+        for (var, slot) in [
+            ("SLACK_WEBHOOK_URL", &mut self.slack_webhook_url),
+            (
+                "HOMELAB_CMD_DISCORD_WEBHOOK_URL",
+                &mut self.discord_webhook_url,
+            ),
+            ("HOMELAB_CMD_NTFY_URL", &mut self.ntfy_url),
+            ("HOMELAB_CMD_WEBHOOK_URL", &mut self.webhook_url),
+        ] {
+            let Some((src, v)) = lookup(var) else {
+                continue;
+            };
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            if !crate::settings::is_http_url_or_empty(v) {
+                return Err(bad(&src, "must be an http:// or https:// URL"));
+            }
+            *slot = Some(v.to_owned());
+        }
+        Ok(())
     }
 
     pub fn uses_default_api_key(&self) -> bool {
@@ -366,6 +420,46 @@ mod tests {
         let e =
             Config::load(&env(&[]), Some(Path::new("hub.yaml")), Some("prot: 1\n")).unwrap_err();
         assert!(e.message.contains("prot"), "{e}");
+    }
+
+    #[test]
+    fn webhook_urls_come_from_env_and_are_never_shown() {
+        let secret = "https://hooks.slack.com/services/T0/B0/s3cret";
+        let c = Config::load(
+            &env(&[
+                ("SLACK_WEBHOOK_URL", secret),
+                ("HOMELAB_CMD_NTFY_URL", " https://ntfy.sh/topic-x9 "),
+                ("HOMELAB_CMD_WEBHOOK_URL", ""),
+            ]),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.slack_webhook_url.as_deref(), Some(secret));
+        assert_eq!(c.ntfy_url.as_deref(), Some("https://ntfy.sh/topic-x9"));
+        assert_eq!(c.webhook_url, None, "empty means unset");
+        assert_eq!(c.discord_webhook_url, None);
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("topic-x9"),
+            "{shown}"
+        );
+
+        let file = "discord_webhook_url: https://discord.com/api/webhooks/1/t\n";
+        let c = Config::load(&env(&[]), Some(Path::new("hub.yaml")), Some(file)).unwrap();
+        assert!(c.discord_webhook_url.is_some());
+
+        let e = Config::load(
+            &env(&[("HOMELAB_CMD_DISCORD_WEBHOOK_URL", "discord/s3cret")]),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.source_name, "HOMELAB_CMD_DISCORD_WEBHOOK_URL");
+        assert!(
+            !e.to_string().contains("s3cret"),
+            "the secret is not echoed"
+        );
     }
 
     #[test]

@@ -105,6 +105,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(db, config);
     tokio::spawn(homelabcmd::retention::run(state.clone()));
     tokio::spawn(homelabcmd::cost_snapshots::run(state.clone()));
+    tokio::spawn(homelabcmd::notify::worker::run(state.clone()));
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await

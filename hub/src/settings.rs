@@ -47,6 +47,9 @@ pub fn default_notifications() -> NotificationsConfig {
         notify_on_action_failure: true,
         notify_on_action_success: false,
         notify_on_auto_resolve: true,
+        discord_webhook_url: String::new(),
+        ntfy_url: String::new(),
+        webhook_url: String::new(),
     }
 }
 
@@ -135,11 +138,26 @@ pub fn check_thresholds(t: &ThresholdsConfig) -> Result<(), crate::error::ApiErr
 
 pub fn apply_notifications(n: &mut NotificationsConfig, u: &NotificationsUpdate) -> Vec<String> {
     let mut changed = Vec::new();
-    if let Some(url) = &u.slack_webhook_url {
+    for (name, slot, value) in [
+        (
+            "slack_webhook_url",
+            &mut n.slack_webhook_url,
+            &u.slack_webhook_url,
+        ),
+        (
+            "discord_webhook_url",
+            &mut n.discord_webhook_url,
+            &u.discord_webhook_url,
+        ),
+        ("ntfy_url", &mut n.ntfy_url, &u.ntfy_url),
+        ("webhook_url", &mut n.webhook_url, &u.webhook_url),
+    ] {
+        let Some(url) = value else { continue };
+        let url = url.trim();
         // A client echoing back the masked value it read means "unchanged".
-        if !url.contains(MASK) && *url != n.slack_webhook_url {
-            n.slack_webhook_url = url.trim().to_owned();
-            changed.push("slack_webhook_url".into());
+        if !url.contains(MASK) && url != slot.as_str() {
+            *slot = url.to_owned();
+            changed.push(name.into());
         }
     }
     if let Some(c) = &u.cooldowns {
@@ -191,20 +209,39 @@ pub fn apply_notifications(n: &mut NotificationsConfig, u: &NotificationsUpdate)
     changed
 }
 
-/// The notifications document as the API shows it: the webhook URL is a
-/// credential, so only its scheme and host are returned.
+/// The notifications document as the API shows it: webhook URLs are
+/// credentials, so only their scheme and host are returned.
 pub fn masked(n: &NotificationsConfig) -> NotificationsConfig {
     let mut shown = n.clone();
-    if !n.slack_webhook_url.is_empty() {
-        let host_end = n
-            .slack_webhook_url
-            .find("://")
-            .map(|i| i + 3)
-            .and_then(|start| n.slack_webhook_url[start..].find('/').map(|j| start + j))
-            .unwrap_or(n.slack_webhook_url.len());
-        shown.slack_webhook_url = format!("{}/{MASK}", &n.slack_webhook_url[..host_end]);
+    for url in [
+        &mut shown.slack_webhook_url,
+        &mut shown.discord_webhook_url,
+        &mut shown.ntfy_url,
+        &mut shown.webhook_url,
+    ] {
+        *url = mask_url(url);
     }
     shown
+}
+
+/// `https://user:pw@host:port/secret/path` → `https://host:port/***`; "" stays "".
+/// Credentials in the authority (ntfy basic auth) are dropped too.
+pub fn mask_url(url: &str) -> String {
+    if url.is_empty() {
+        return String::new();
+    }
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => (&url[..i + 3], &url[i + 3..]),
+        None => ("", url),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    format!("{scheme}{host}/{MASK}")
+}
+
+/// Whether `url` is the masked form a client read back (see [`masked`]).
+pub fn is_masked(url: &str) -> bool {
+    url.contains(MASK)
 }
 
 pub fn apply_cost(c: &mut CostSettings, u: &CostConfigUpdate) {
@@ -252,17 +289,17 @@ impl Validate for MetricThresholdUpdate {
 
 impl Validate for NotificationsUpdate {
     fn validate(&self, c: &mut Checker) {
-        if let Some(url) = &self.slack_webhook_url {
-            let url = url.trim();
-            if !url.is_empty()
+        for (name, url) in [
+            ("slack_webhook_url", &self.slack_webhook_url),
+            ("discord_webhook_url", &self.discord_webhook_url),
+            ("ntfy_url", &self.ntfy_url),
+            ("webhook_url", &self.webhook_url),
+        ] {
+            if let Some(url) = url
                 && !url.contains(MASK)
-                && !(url.starts_with("https://") || url.starts_with("http://"))
+                && !is_http_url_or_empty(url)
             {
-                c.fail(
-                    "slack_webhook_url",
-                    "must be an http(s) URL or empty",
-                    "url_parsing",
-                );
+                c.fail(name, "must be an http(s) URL or empty", "url_parsing");
             }
         }
         if let Some(cd) = &self.cooldowns {
@@ -271,6 +308,25 @@ impl Validate for NotificationsUpdate {
                 c.range_i64("high_minutes", cd.high_minutes, 15, Some(1440));
             });
         }
+    }
+}
+
+/// "" (unset) or an absolute http(s) URL with a host.
+pub fn is_http_url_or_empty(url: &str) -> bool {
+    let url = url.trim();
+    if url.is_empty() {
+        return true;
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(rest) => {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host = authority.rsplit('@').next().unwrap_or("");
+            !host.is_empty() && !url.chars().any(char::is_whitespace)
+        }
+        None => false,
     }
 }
 
@@ -321,5 +377,60 @@ mod tests {
         };
         assert!(apply_notifications(&mut n, &echo).is_empty());
         assert!(n.slack_webhook_url.ends_with("secret"));
+    }
+
+    #[test]
+    fn every_channel_url_is_masked_validated_and_cleared_with_empty() {
+        let mut n = default_notifications();
+        let u = NotificationsUpdate {
+            discord_webhook_url: Some("https://discord.com/api/webhooks/1/tok".into()),
+            ntfy_url: Some(" https://user:pw@ntfy.example:8443/alerts-x7 ".into()),
+            webhook_url: Some("http://10.0.0.5:9000/hook?key=s3cret".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            apply_notifications(&mut n, &u),
+            vec!["discord_webhook_url", "ntfy_url", "webhook_url"]
+        );
+        assert_eq!(n.ntfy_url, "https://user:pw@ntfy.example:8443/alerts-x7");
+        let shown = masked(&n);
+        assert_eq!(shown.discord_webhook_url, "https://discord.com/***");
+        assert_eq!(shown.ntfy_url, "https://ntfy.example:8443/***");
+        assert_eq!(shown.webhook_url, "http://10.0.0.5:9000/***");
+        assert_eq!(shown.slack_webhook_url, "");
+        let text = serde_json::to_string(&shown).unwrap();
+        for secret in ["tok", "pw", "alerts-x7", "s3cret"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        let clear = NotificationsUpdate {
+            ntfy_url: Some(String::new()),
+            ..Default::default()
+        };
+        assert_eq!(apply_notifications(&mut n, &clear), vec!["ntfy_url"]);
+        assert_eq!(n.ntfy_url, "");
+
+        let bad = NotificationsUpdate {
+            discord_webhook_url: Some("discord.com/api/webhooks/1".into()),
+            webhook_url: Some("https://".into()),
+            ntfy_url: Some("https://ntfy.example/***".into()), // echoed mask: fine
+            ..Default::default()
+        };
+        let mut c = Checker::body();
+        bad.validate(&mut c);
+        let Err(crate::error::ApiError::Validation(errors)) = c.finish() else {
+            panic!("expected validation errors");
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.loc[1].clone()).collect();
+        assert_eq!(fields, vec!["discord_webhook_url", "webhook_url"]);
+    }
+
+    #[test]
+    fn stored_documents_without_the_new_urls_still_load() {
+        let mut old = serde_json::to_value(default_notifications()).unwrap();
+        for k in ["discord_webhook_url", "ntfy_url", "webhook_url"] {
+            old.as_object_mut().unwrap().remove(k);
+        }
+        let n: NotificationsConfig = serde_json::from_value(old).unwrap();
+        assert_eq!(n, default_notifications());
     }
 }

@@ -15,6 +15,8 @@ pub struct AppState {
     /// Earliest sample time stored since the last rollup run (ms); the
     /// rollup task recomputes buckets from here. `i64::MAX` when clean.
     pub rollup_dirty_from: Arc<AtomicI64>,
+    /// Wakes the notification worker as soon as the outbox has new rows.
+    pub notifier_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -24,6 +26,7 @@ impl AppState {
             config: Arc::new(config),
             started: Instant::now(),
             rollup_dirty_from: Arc::new(AtomicI64::new(i64::MAX)),
+            notifier_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 

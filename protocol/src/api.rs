@@ -722,6 +722,17 @@ pub struct NotificationsConfig {
     pub notify_on_action_success: bool,
     /// Notify when an alert resolves by itself.
     pub notify_on_auto_resolve: bool,
+    /// Extension: Discord webhook URL ("" when unset); masked like the Slack URL.
+    #[serde(default)]
+    pub discord_webhook_url: String,
+    /// Extension: ntfy topic URL, e.g. `https://ntfy.sh/mytopic` ("" when
+    /// unset); masked like the Slack URL.
+    #[serde(default)]
+    pub ntfy_url: String,
+    /// Extension: generic JSON webhook URL ("" when unset); masked like the
+    /// Slack URL.
+    #[serde(default)]
+    pub webhook_url: String,
 }
 
 /// Reminder intervals per severity.
@@ -761,6 +772,15 @@ pub struct NotificationsUpdate {
     /// See [`NotificationsConfig`].
     #[serde(default)]
     pub notify_on_auto_resolve: Option<bool>,
+    /// Extension: Discord webhook URL; "" clears it.
+    #[serde(default)]
+    pub discord_webhook_url: Option<String>,
+    /// Extension: ntfy topic URL; "" clears it.
+    #[serde(default)]
+    pub ntfy_url: Option<String>,
+    /// Extension: generic JSON webhook URL; "" clears it.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
 }
 
 /// Cooldown changes.
@@ -782,6 +802,40 @@ pub struct NotificationsResponse {
     pub updated: Vec<String>,
     /// Settings now in force.
     pub notifications: NotificationsConfig,
+}
+
+/// `POST /config/test-webhook`.
+pub struct TestWebhookRequest {
+    /// Slack incoming webhook URL to send a test message to. The masked
+    /// value (`https://host/***`) tests the stored URL.
+    pub webhook_url: String,
+}
+
+/// `POST /config/test-webhook` answer.
+pub struct TestWebhookResponse {
+    /// Whether Slack accepted the message.
+    pub success: bool,
+    /// What happened, on success.
+    pub message: Option<String>,
+    /// Why it failed (never contains the URL).
+    pub error: Option<String>,
+}
+
+/// Extension: `POST /api/v1/alerts/{alert_id}/snooze`.
+pub struct AlertSnoozeRequest {
+    /// Silence the alert's notifications for this many minutes, 0–10080
+    /// (a week); 0 ends a snooze. The alert itself stays active.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub minutes: i64,
+}
+
+/// Extension: `POST /api/v1/alerts/{alert_id}/snooze` answer.
+pub struct AlertSnoozeResponse {
+    /// Alert id.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// Notifications are silent until then; null when not snoozed.
+    pub snoozed_until: Option<DateTime<Utc>>,
 }
 
 /// `GET/PUT /config/cost` answer.

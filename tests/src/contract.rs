@@ -28,6 +28,12 @@ pub const EXTENSIONS: &[(&str, &str)] = &[
     ("MetricPoint", "cpu_max"),
     ("MetricPoint", "memory_max"),
     ("MetricPoint", "load_1m"),
+    ("NotificationsConfig", "discord_webhook_url"),
+    ("NotificationsConfig", "ntfy_url"),
+    ("NotificationsConfig", "webhook_url"),
+    ("NotificationsUpdate", "discord_webhook_url"),
+    ("NotificationsUpdate", "ntfy_url"),
+    ("NotificationsUpdate", "webhook_url"),
 ];
 
 fn spec() -> &'static Value {

@@ -7,6 +7,7 @@ pub mod docs;
 pub mod health;
 pub mod heartbeat;
 pub mod metrics;
+pub mod notify;
 pub mod preferences;
 pub mod servers;
 pub mod services;
@@ -59,6 +60,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(config::get_config))
         .routes(routes!(config::put_thresholds))
         .routes(routes!(config::put_notifications))
+        .routes(routes!(notify::test_webhook))
+        .routes(routes!(notify::snooze_alert))
         .routes(routes!(config::get_cost, config::put_cost))
         .routes(routes!(costs::get_cost_summary))
         .routes(routes!(costs::get_cost_breakdown))

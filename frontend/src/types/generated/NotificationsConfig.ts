@@ -37,4 +37,18 @@ notify_on_action_success: boolean,
 /**
  * Notify when an alert resolves by itself.
  */
-notify_on_auto_resolve: boolean, };
+notify_on_auto_resolve: boolean, 
+/**
+ * Extension: Discord webhook URL ("" when unset); masked like the Slack URL.
+ */
+discord_webhook_url: string, 
+/**
+ * Extension: ntfy topic URL, e.g. `https://ntfy.sh/mytopic` ("" when
+ * unset); masked like the Slack URL.
+ */
+ntfy_url: string, 
+/**
+ * Extension: generic JSON webhook URL ("" when unset); masked like the
+ * Slack URL.
+ */
+webhook_url: string, };

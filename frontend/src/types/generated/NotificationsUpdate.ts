@@ -36,4 +36,16 @@ notify_on_action_success: boolean | null,
 /**
  * See [`NotificationsConfig`].
  */
-notify_on_auto_resolve: boolean | null, };
+notify_on_auto_resolve: boolean | null, 
+/**
+ * Extension: Discord webhook URL; "" clears it.
+ */
+discord_webhook_url: string | null, 
+/**
+ * Extension: ntfy topic URL; "" clears it.
+ */
+ntfy_url: string | null, 
+/**
+ * Extension: generic JSON webhook URL; "" clears it.
+ */
+webhook_url: string | null, };
