@@ -36,6 +36,16 @@ CREATE TABLE pending_breaches (
     PRIMARY KEY (server_id, metric)
 ) WITHOUT ROWID;
 
+-- Per-machine threshold overrides; absent fields fall back to /config/thresholds.
+CREATE TABLE threshold_overrides (
+    server_id         TEXT NOT NULL REFERENCES servers(id) ON DELETE CASCADE,
+    metric            TEXT NOT NULL CHECK (metric IN ('cpu', 'memory', 'disk')),
+    high_percent      INTEGER,
+    critical_percent  INTEGER,
+    sustained_seconds INTEGER,
+    PRIMARY KEY (server_id, metric)
+) WITHOUT ROWID;
+
 -- Durable outbox: written in the same transaction that opens, escalates or
 -- resolves an alert, delivered by the notifier with retries. One row per
 -- event and channel.

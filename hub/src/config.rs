@@ -36,6 +36,8 @@ pub struct Config {
     pub discord_webhook_url: Option<String>,
     pub ntfy_url: Option<String>,
     pub webhook_url: Option<String>,
+    /// How often every machine is re-evaluated for offline alerts.
+    pub alert_check_interval_seconds: u64,
 }
 
 // Secrets stay out of logs even when the whole config is debug-printed.
@@ -56,6 +58,10 @@ impl fmt::Debug for Config {
             .field("discord_webhook_url", &redacted(&self.discord_webhook_url))
             .field("ntfy_url", &redacted(&self.ntfy_url))
             .field("webhook_url", &redacted(&self.webhook_url))
+            .field(
+                "alert_check_interval_seconds",
+                &self.alert_check_interval_seconds,
+            )
             .finish()
     }
 }
@@ -81,6 +87,7 @@ impl Default for Config {
             discord_webhook_url: None,
             ntfy_url: None,
             webhook_url: None,
+            alert_check_interval_seconds: 15,
         }
     }
 }
@@ -123,6 +130,10 @@ const SETTINGS: &[(&str, &str)] = &[
     ("HOMELAB_CMD_DISCORD_WEBHOOK_URL", "discord_webhook_url"),
     ("HOMELAB_CMD_NTFY_URL", "ntfy_url"),
     ("HOMELAB_CMD_WEBHOOK_URL", "webhook_url"),
+    (
+        "HOMELAB_CMD_ALERT_CHECK_INTERVAL_SECONDS",
+        "alert_check_interval_seconds",
+    ),
 ];
 
 impl Config {
@@ -262,6 +273,9 @@ impl Config {
                 parse_range(&v, 64 * 1024, 64 * 1024 * 1024).map_err(|m| bad(&src, m))? as usize;
         }
         c.load_webhook_urls(lookup)?;
+        if let Some((src, v)) = lookup("HOMELAB_CMD_ALERT_CHECK_INTERVAL_SECONDS") {
+            c.alert_check_interval_seconds = parse_range(&v, 1, 3600).map_err(|m| bad(&src, m))?;
+        }
         Ok(c)
     }
 

@@ -10,6 +10,8 @@ use homelabcmd_protocol::api::{ErrorDetail, ErrorResponse, HttpValidationError, 
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
     #[error("invalid or missing API key")]
     Unauthorized,
     #[error("{0}")]
@@ -56,6 +58,7 @@ fn detail(status: StatusCode, code: &str, message: String) -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
+            Self::BadRequest(m) => detail(StatusCode::BAD_REQUEST, "BAD_REQUEST", m),
             Self::Unauthorized => detail(
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHORIZED",

@@ -50,7 +50,7 @@ where
 /// Parse `bytes` as `T`, mapping serde errors to 422 entries with a `loc`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|err| {
         let inner = err.inner();
         let mut loc: Vec<Value> = vec!["body".into()];
         if inner.is_syntax() || inner.is_eof() {
@@ -91,7 +91,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             msg,
             kind: kind.into(),
         }])
-    })
+    })?;
+    // A valid document followed by anything but whitespace is not JSON.
+    de.end().map_err(|e| {
+        ApiError::Validation(vec![ValidationError {
+            loc: vec!["body".into(), Value::from(e.column())],
+            msg: format!("JSON decode error: {e}"),
+            kind: "json_invalid".into(),
+        }])
+    })?;
+    Ok(value)
 }
 
 fn missing_field(msg: &str) -> Option<&str> {
@@ -316,6 +325,9 @@ mod tests {
     #[test]
     fn malformed_json_is_json_invalid() {
         let (_, kind) = loc_of(parse_json::<Outer>(b"{\"name\": ").unwrap_err());
+        assert_eq!(kind, "json_invalid");
+        let trailing = br#"{"name":"a","inner":{"value":1}} garbage"#;
+        let (_, kind) = loc_of(parse_json::<Outer>(trailing).unwrap_err());
         assert_eq!(kind, "json_invalid");
     }
 

@@ -15,6 +15,7 @@ macro_rules! api_type {
         $item
     )*};
 }
+pub(crate) use api_type;
 
 api_type! {
 /// `GET /api/v1/system/health`.

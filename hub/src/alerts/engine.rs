@@ -439,7 +439,7 @@ pub fn evaluate(
         match (over, by_condition.get(&Condition::SecurityUpdates)) {
             (true, None) => d.to_open.push(NewAlert {
                 condition: Condition::SecurityUpdates,
-                severity: Severity::Medium,
+                severity: Severity::Low,
                 title: format!("{n} security updates pending"),
                 message: format!(
                     "{n} security updates pending (threshold {})",
@@ -713,7 +713,7 @@ mod tests {
     }
 
     #[test]
-    fn reboots_containers_and_updates_are_low_or_medium_and_events_expire() {
+    fn reboots_containers_and_updates_are_low_and_events_expire() {
         let s = Sample {
             at_ms: 0,
             rebooted: true,
@@ -732,7 +732,7 @@ mod tests {
             vec![
                 ("reboot_detected", Severity::Low),
                 ("container_exited", Severity::Low),
-                ("security_updates", Severity::Medium)
+                ("security_updates", Severity::Low)
             ]
         );
         let act = [active(3, Condition::Rebooted, Severity::Low)];

@@ -58,6 +58,7 @@ pub async fn receive_heartbeat(
     if out.registered {
         tracing::info!(server_id = %out.server_id, "auto-registered new machine");
     }
+    crate::alerts::runner::on_heartbeat(&state, &out, &hb).await;
     Ok(Json(HeartbeatResponse {
         status: "ok".into(),
         server_registered: out.registered,

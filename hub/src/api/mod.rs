@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource. Handlers stay thin: parse and
 //! validate, call `db`/domain functions, map the result.
 
+pub mod alerts;
 pub mod config;
 pub mod costs;
 pub mod docs;
@@ -21,6 +22,11 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(heartbeat::receive_heartbeat))
+        .routes(routes!(alerts::list_alerts))
+        .routes(routes!(alerts::list_pending))
+        .routes(routes!(alerts::get_alert))
+        .routes(routes!(alerts::acknowledge_alert))
+        .routes(routes!(alerts::resolve_alert))
         .routes(routes!(servers::list_servers, servers::create_server))
         .routes(routes!(
             servers::get_server,

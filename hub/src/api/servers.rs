@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -32,7 +34,21 @@ fn parse_stored<T: DeserializeOwned>(text: Option<&str>) -> Option<T> {
     text.and_then(|t| serde_json::from_str(t).ok())
 }
 
-pub fn to_response(row: ServerRow, now_ms: i64, default_offline: i64) -> ServerResponse {
+/// Active alert titles per machine, most severe first.
+async fn alert_titles(state: &AppState) -> ApiResult<HashMap<String, Vec<String>>> {
+    let mut by_server: HashMap<String, Vec<String>> = HashMap::new();
+    for (server, title) in db::alerts::active_summaries(&state.db).await? {
+        by_server.entry(server).or_default().push(title);
+    }
+    Ok(by_server)
+}
+
+pub fn to_response(
+    row: ServerRow,
+    now_ms: i64,
+    default_offline: i64,
+    alert_titles: &[String],
+) -> ServerResponse {
     let threshold = row.offline_threshold_seconds.unwrap_or(default_offline);
     let status = machine_status(
         row.last_seen,
@@ -118,9 +134,9 @@ pub fn to_response(row: ServerRow, now_ms: i64, default_offline: i64) -> ServerR
         latest_metrics,
         filesystems,
         network_interfaces,
-        // Alerts and packs fill these once those engines exist.
-        active_alert_count: 0,
-        active_alert_summaries: Vec::new(),
+        active_alert_count: alert_titles.len() as i64,
+        active_alert_summaries: alert_titles.iter().take(3).cloned().collect(),
+        // Config packs fill this once that engine exists.
         assigned_packs: None,
         drift_detection_enabled: row.drift_detection_enabled,
         offline_threshold_seconds: threshold,
@@ -137,7 +153,9 @@ async fn load(state: &AppState, id: &str) -> ApiResult<ServerRow> {
 async fn respond(state: &AppState, id: &str) -> ApiResult<Json<ServerResponse>> {
     let row = load(state, id).await?;
     let default_offline = default_offline_seconds(state).await?;
-    Ok(Json(to_response(row, db::now_ms(), default_offline)))
+    let titles = alert_titles(state).await?;
+    let mine = titles.get(id).map(Vec::as_slice).unwrap_or_default();
+    Ok(Json(to_response(row, db::now_ms(), default_offline, mine)))
 }
 
 /// List all registered machines.
@@ -147,9 +165,13 @@ pub async fn list_servers(State(state): State<AppState>) -> ApiResult<Json<Serve
     let rows = db::servers::list(&state.db).await?;
     let default_offline = default_offline_seconds(&state).await?;
     let now = db::now_ms();
+    let titles = alert_titles(&state).await?;
     let servers: Vec<ServerResponse> = rows
         .into_iter()
-        .map(|r| to_response(r, now, default_offline))
+        .map(|r| {
+            let mine = titles.get(&r.id).map(Vec::as_slice).unwrap_or_default();
+            to_response(r, now, default_offline, mine)
+        })
         .collect();
     Ok(Json(ServerListResponse {
         total: servers.len() as i64,

@@ -20,6 +20,12 @@ pub struct Ingested {
     pub sample_stored: bool,
     /// The package list was rewritten.
     pub packages_written: bool,
+    /// The sample is the machine's newest (not a replay of older history).
+    pub is_newest: bool,
+    /// Uptime went backwards since the previous newest sample.
+    pub rebooted: bool,
+    /// Containers running in the previous sample that have now exited.
+    pub containers_exited: Vec<String>,
 }
 
 /// Why a heartbeat was refused.
@@ -44,12 +50,16 @@ struct Known {
     is_inactive: bool,
     latest_sample_at: Option<i64>,
     packages_hash: Option<String>,
+    prev_uptime: Option<i64>,
+    containers: Option<String>,
 }
 
 macro_rules! known_where {
     ($cond:literal) => {
         concat!(
-            "SELECT id, guid, is_inactive, latest_sample_at, packages_hash FROM servers WHERE ",
+            "SELECT id, guid, is_inactive, latest_sample_at, packages_hash, \
+             json_extract(latest_metrics, '$.uptime_seconds') AS prev_uptime, containers \
+             FROM servers WHERE ",
             $cond
         )
     };
@@ -163,11 +173,21 @@ pub async fn ingest(
         }
     }
     tx.commit().await?;
+    let rebooted = is_newest
+        && matches!((known.prev_uptime, m.uptime_seconds), (Some(prev), Some(now)) if now < prev);
+    let containers_exited = if is_newest {
+        exited_containers(known.containers.as_deref(), hb.containers.as_deref())
+    } else {
+        Vec::new()
+    };
     Ok(Ingested {
         server_id: known.id,
         registered,
         sample_stored,
         packages_written,
+        is_newest,
+        rebooted,
+        containers_exited,
     })
 }
 
@@ -303,6 +323,24 @@ async fn update_latest_state(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Names of containers running before that are now present but not running.
+fn exited_containers(
+    before: Option<&str>,
+    now: Option<&[homelabcmd_protocol::heartbeat::ContainerStatus]>,
+) -> Vec<String> {
+    let (Some(before), Some(now)) = (before, now) else {
+        return Vec::new();
+    };
+    let before: Vec<homelabcmd_protocol::heartbeat::ContainerStatus> =
+        serde_json::from_str(before).unwrap_or_default();
+    before
+        .iter()
+        .filter(|b| b.state == "running")
+        .filter(|b| now.iter().any(|n| n.name == b.name && n.state == "exited"))
+        .map(|b| b.name.clone())
+        .collect()
 }
 
 /// Hash of a package list, independent of the order the agent lists it in.

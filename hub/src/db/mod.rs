@@ -6,6 +6,7 @@
 //! `database is locked` errors under load) and a multi-connection reader.
 
 pub mod actions;
+pub mod alerts;
 pub mod costs;
 pub mod heartbeat;
 pub mod metrics;

@@ -1,0 +1,318 @@
+//! Alert rows and pending breaches.
+
+use sqlx::{FromRow, Sqlite, Transaction};
+
+use super::Db;
+use crate::alerts::engine::{ActiveAlert, Condition, Metric, NewAlert, Pending, Severity};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AlertRow {
+    pub id: i64,
+    pub server_id: String,
+    pub condition_key: String,
+    pub alert_type: String,
+    pub severity: String,
+    pub status: String,
+    pub title: String,
+    pub message: Option<String>,
+    pub threshold_value: Option<f64>,
+    pub actual_value: Option<f64>,
+    pub service_name: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub acknowledged_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub auto_resolved: bool,
+    pub snoozed_until: Option<i64>,
+    pub last_notified_at: Option<i64>,
+    /// Joined from `servers`: display name, else hostname.
+    pub server_name: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct AlertFilter<'a> {
+    pub status: Option<&'a str>,
+    pub severity: Option<&'a str>,
+    pub server_id: Option<&'a str>,
+}
+
+/// A page of alerts, newest first, and the total matching.
+pub async fn list(
+    db: &Db,
+    f: &AlertFilter<'_>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<AlertRow>, i64)> {
+    let rows = sqlx::query_as(
+        "SELECT a.*, COALESCE(s.display_name, s.hostname) AS server_name
+         FROM alerts a LEFT JOIN servers s ON s.id = a.server_id
+         WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR a.severity = ?2)
+           AND (?3 IS NULL OR a.server_id = ?3)
+         ORDER BY a.created_at DESC, a.id DESC LIMIT ?4 OFFSET ?5",
+    )
+    .bind(f.status)
+    .bind(f.severity)
+    .bind(f.server_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.read)
+    .await?;
+    let total = sqlx::query_scalar(
+        "SELECT count(*) FROM alerts a
+         WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR a.severity = ?2)
+           AND (?3 IS NULL OR a.server_id = ?3)",
+    )
+    .bind(f.status)
+    .bind(f.severity)
+    .bind(f.server_id)
+    .fetch_one(&db.read)
+    .await?;
+    Ok((rows, total))
+}
+
+pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<AlertRow>> {
+    sqlx::query_as(
+        "SELECT a.*, COALESCE(s.display_name, s.hostname) AS server_name
+         FROM alerts a LEFT JOIN servers s ON s.id = a.server_id WHERE a.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&db.write)
+    .await
+}
+
+/// Open and acknowledged alerts of one machine, as the engine sees them.
+pub async fn active_for(db: &Db, server_id: &str) -> sqlx::Result<Vec<ActiveAlert>> {
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, condition_key, severity, created_at FROM alerts
+         WHERE server_id = ? AND status != 'resolved'",
+    )
+    .bind(server_id)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, key, sev, at)| {
+            Some(ActiveAlert {
+                id,
+                condition: Condition::parse_key(&key)?,
+                severity: Severity::parse(&sev)?,
+                opened_at_ms: at,
+            })
+        })
+        .collect())
+}
+
+/// Count and up to three titles of active alerts per machine, for cards.
+pub async fn active_summaries(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT server_id, title FROM alerts WHERE status != 'resolved'
+         ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
+                  created_at DESC",
+    )
+    .fetch_all(&db.read)
+    .await
+}
+
+pub async fn pending_for(db: &Db, server_id: &str) -> sqlx::Result<Vec<Pending>> {
+    let rows: Vec<(String, i64, i64, f64)> = sqlx::query_as(
+        "SELECT metric, first_breach_at, samples, last_value FROM pending_breaches WHERE server_id = ?",
+    )
+    .bind(server_id)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(metric, first, samples, last)| {
+            let metric = Metric::ALL.into_iter().find(|m| m.name() == metric)?;
+            Some(Pending {
+                metric,
+                first_breach_ms: first,
+                samples: samples.clamp(0, i64::from(u32::MAX)) as u32,
+                last_value: last,
+            })
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PendingRow {
+    pub server_id: String,
+    pub server_name: Option<String>,
+    pub metric: String,
+    pub first_breach_at: i64,
+    pub last_value: f64,
+}
+
+pub async fn all_pending(db: &Db) -> sqlx::Result<Vec<PendingRow>> {
+    sqlx::query_as(
+        "SELECT p.server_id, COALESCE(s.display_name, s.hostname) AS server_name, p.metric,
+                p.first_breach_at, p.last_value
+         FROM pending_breaches p JOIN servers s ON s.id = p.server_id
+         ORDER BY p.first_breach_at",
+    )
+    .fetch_all(&db.read)
+    .await
+}
+
+pub async fn replace_pending(
+    tx: &mut Transaction<'_, Sqlite>,
+    server_id: &str,
+    pending: &[Pending],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM pending_breaches WHERE server_id = ?")
+        .bind(server_id)
+        .execute(&mut **tx)
+        .await?;
+    for p in pending {
+        sqlx::query(
+            "INSERT INTO pending_breaches (server_id, metric, first_breach_at, samples, last_value)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(server_id)
+        .bind(p.metric.name())
+        .bind(p.first_breach_ms)
+        .bind(i64::from(p.samples))
+        .bind(p.last_value)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Insert an alert; `None` if one is already active for the condition
+/// (the partial unique index makes a race harmless).
+pub async fn insert(
+    tx: &mut Transaction<'_, Sqlite>,
+    server_id: &str,
+    a: &NewAlert,
+    now_ms: i64,
+) -> sqlx::Result<Option<i64>> {
+    let service_name = match &a.condition {
+        Condition::ServiceDown(s) => Some(s.as_str()),
+        _ => None,
+    };
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO alerts (server_id, condition_key, alert_type, severity, status, title, message,
+            threshold_value, actual_value, service_name, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(server_id)
+    .bind(a.condition.key())
+    .bind(a.condition.alert_type())
+    .bind(a.severity.as_str())
+    .bind(&a.title)
+    .bind(&a.message)
+    .bind(a.threshold)
+    .bind(a.value)
+    .bind(service_name)
+    .bind(now_ms)
+    .bind(now_ms)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+pub async fn set_severity(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    severity: Severity,
+    value: Option<f64>,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE alerts SET severity = ?, actual_value = COALESCE(?, actual_value), updated_at = ?
+         WHERE id = ? AND status != 'resolved'",
+    )
+    .bind(severity.as_str())
+    .bind(value)
+    .bind(now_ms)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Resolve an active alert. Returns `false` if it was already resolved.
+pub async fn resolve(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    auto: bool,
+    now_ms: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE alerts SET status = 'resolved', resolved_at = ?, auto_resolved = ?, updated_at = ?
+         WHERE id = ? AND status != 'resolved'",
+    )
+    .bind(now_ms)
+    .bind(auto)
+    .bind(now_ms)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Open → acknowledged. Returns `false` unless the alert was open.
+pub async fn acknowledge(db: &Db, id: i64, now_ms: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, updated_at = ?
+         WHERE id = ? AND status = 'open'",
+    )
+    .bind(now_ms)
+    .bind(now_ms)
+    .bind(id)
+    .execute(&db.write)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn mark_notified(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE alerts SET last_notified_at = ? WHERE id = ?")
+        .bind(now_ms)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Machines with an active offline-able state for the timer pass: every
+/// machine, since the offline rule decides itself.
+pub async fn all_server_ids(db: &Db) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT id FROM servers WHERE is_inactive = 0")
+        .fetch_all(&db.read)
+        .await
+}
+
+/// Like [`get`], inside a transaction (sees its own writes).
+pub async fn get_in(tx: &mut Transaction<'_, Sqlite>, id: i64) -> sqlx::Result<Option<AlertRow>> {
+    sqlx::query_as(
+        "SELECT a.*, COALESCE(s.display_name, s.hostname) AS server_name
+         FROM alerts a LEFT JOIN servers s ON s.id = a.server_id WHERE a.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OverrideRow {
+    pub metric: String,
+    pub high_percent: Option<i64>,
+    pub critical_percent: Option<i64>,
+    pub sustained_seconds: Option<i64>,
+}
+
+pub async fn overrides_for(db: &Db, server_id: &str) -> sqlx::Result<Vec<OverrideRow>> {
+    sqlx::query_as(
+        "SELECT metric, high_percent, critical_percent, sustained_seconds
+         FROM threshold_overrides WHERE server_id = ?",
+    )
+    .bind(server_id)
+    .fetch_all(&db.read)
+    .await
+}

@@ -1,0 +1,126 @@
+//! Alert API bodies (`/api/v1/alerts`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::api::api_type;
+
+api_type! {
+/// `GET /api/v1/alerts`.
+pub struct AlertListResponse {
+    /// Alerts, newest first.
+    pub alerts: Vec<AlertResponse>,
+    /// Matching alerts in all.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: i64,
+    /// Page size.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub limit: i64,
+    /// Page offset.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub offset: i64,
+}
+
+/// One alert.
+pub struct AlertResponse {
+    /// Alert id.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// Machine.
+    pub server_id: String,
+    /// Machine display name, else hostname.
+    pub server_name: Option<String>,
+    /// `cpu_high`, `memory_high`, `disk_high`, `server_offline`, `service_down`,
+    /// `reboot_detected`, `container_exited`, `security_updates`.
+    pub alert_type: String,
+    /// `critical`, `high`, `medium` or `low`.
+    pub severity: String,
+    /// `open`, `acknowledged` or `resolved`.
+    pub status: String,
+    /// Short title.
+    pub title: String,
+    /// Details.
+    pub message: Option<String>,
+    /// Threshold that was crossed.
+    pub threshold_value: Option<f64>,
+    /// Value that crossed it.
+    pub actual_value: Option<f64>,
+    /// Opened.
+    pub created_at: DateTime<Utc>,
+    /// Acknowledged.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Resolved because the condition cleared.
+    pub auto_resolved: bool,
+    /// False while a service alert's service is still down.
+    pub can_acknowledge: bool,
+    /// Service for service alerts.
+    pub service_name: Option<String>,
+    /// False while a service alert's service is still down.
+    pub can_resolve: bool,
+    /// Notifications silenced until then (extension).
+    #[serde(default)]
+    pub snoozed_until: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/v1/alerts/pending`.
+pub struct PendingBreachListResponse {
+    /// Breaches waiting out their sustained window.
+    pub pending: Vec<PendingBreachResponse>,
+    /// Count.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: i64,
+}
+
+/// A metric over threshold that has not lasted long enough to alert.
+pub struct PendingBreachResponse {
+    /// Machine.
+    pub server_id: String,
+    /// Machine display name.
+    pub server_name: Option<String>,
+    /// `cpu`, `memory` or `disk`.
+    pub metric_type: String,
+    /// Newest value.
+    pub current_value: Option<f64>,
+    /// Threshold crossed.
+    pub threshold_value: f64,
+    /// Severity if it fires.
+    pub severity: String,
+    /// When the breach started.
+    pub first_breach_at: DateTime<Utc>,
+    /// Required duration.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub sustained_seconds: i64,
+    /// Elapsed so far.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub elapsed_seconds: i64,
+    /// Seconds until it fires (≤0: on the next sample).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub time_until_alert: i64,
+}
+
+/// `POST /alerts/{id}/acknowledge`.
+pub struct AlertAcknowledgeResponse {
+    /// Alert id.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// `acknowledged`.
+    pub status: String,
+    /// When.
+    pub acknowledged_at: DateTime<Utc>,
+}
+
+/// `POST /alerts/{id}/resolve`.
+pub struct AlertResolveResponse {
+    /// Alert id.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// `resolved`.
+    pub status: String,
+    /// When.
+    pub resolved_at: DateTime<Utc>,
+    /// False: resolved by hand.
+    pub auto_resolved: bool,
+}
+}
