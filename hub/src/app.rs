@@ -16,10 +16,6 @@ use crate::api;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Default body limit; the config can change it. The sample heartbeat with
-/// 129 packages is 20 KB.
-pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
-
 #[derive(OpenApi)]
 #[openapi(
     info(

@@ -22,8 +22,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("validation failed")]
     Validation(Vec<ValidationError>),
-    #[error("request body too large (limit {limit} bytes)")]
-    PayloadTooLarge { limit: usize },
+    #[error("request body too large (the limit is HOMELAB_CMD_MAX_BODY_BYTES)")]
+    PayloadTooLarge,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -72,7 +72,7 @@ impl IntoResponse for ApiError {
                 Json(HttpValidationError { detail: errors }),
             )
                 .into_response(),
-            e @ Self::PayloadTooLarge { .. } => detail(
+            e @ Self::PayloadTooLarge => detail(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "PAYLOAD_TOO_LARGE",
                 e.to_string(),

@@ -32,9 +32,7 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge {
-                    limit: crate::app::BODY_LIMIT_BYTES,
-                }
+                ApiError::PayloadTooLarge
             } else {
                 ApiError::invalid(&["body"], rejection.body_text(), "body_read_error")
             }

@@ -261,3 +261,62 @@ async fn acknowledge_and_resolve_follow_the_lifecycle() {
     let (status, _) = call(&s, "GET", "/api/v1/alerts?severity=urgent", None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn per_server_overrides_change_the_rules_for_that_machine_only() {
+    let (s, _d) = state().await;
+    call(
+        &s,
+        "POST",
+        "/api/v1/agents/heartbeat",
+        Some(heartbeat("nas", 10, 10.0, 10.0)),
+    )
+    .await;
+    call(
+        &s,
+        "POST",
+        "/api/v1/agents/heartbeat",
+        Some(heartbeat("pi", 10, 10.0, 10.0)),
+    )
+    .await;
+    let (status, body) = call(
+        &s,
+        "PUT",
+        "/api/v1/servers/nas/thresholds",
+        Some(json!({"disk": {"high_percent": 50, "critical_percent": 70}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["effective"]["disk"]["high_percent"], 50);
+    assert_eq!(
+        body["effective"]["cpu"]["high_percent"], 85,
+        "other metrics keep the global rule"
+    );
+    for id in ["nas", "pi"] {
+        call(
+            &s,
+            "POST",
+            "/api/v1/agents/heartbeat",
+            Some(heartbeat(id, 0, 60.0, 10.0)),
+        )
+        .await;
+    }
+    let (_, list) = call(&s, "GET", "/api/v1/alerts", None).await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["alerts"][0]["server_id"], "nas");
+    assert_eq!(list["alerts"][0]["severity"], "high");
+    let (status, body) = call(
+        &s,
+        "PUT",
+        "/api/v1/servers/nas/thresholds",
+        Some(json!({"cpu": {"high_percent": 90, "critical_percent": 80}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["detail"][0]["loc"],
+        json!(["body", "cpu", "high_percent"])
+    );
+    let (status, _) = call(&s, "GET", "/api/v1/servers/ghost/thresholds", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

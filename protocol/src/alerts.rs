@@ -124,3 +124,30 @@ pub struct AlertResolveResponse {
     pub auto_resolved: bool,
 }
 }
+
+api_type! {
+/// `GET/PUT /api/v1/servers/{server_id}/thresholds` (extension): one
+/// machine's threshold overrides; a metric left out uses `/config/thresholds`.
+#[derive(Default)]
+pub struct ServerThresholdOverrides {
+    /// CPU override.
+    #[serde(default)]
+    pub cpu: Option<crate::api::MetricThresholdUpdate>,
+    /// Memory override.
+    #[serde(default)]
+    pub memory: Option<crate::api::MetricThresholdUpdate>,
+    /// Disk override.
+    #[serde(default)]
+    pub disk: Option<crate::api::MetricThresholdUpdate>,
+}
+
+/// A machine's overrides and the thresholds in force for it.
+pub struct ServerThresholdsResponse {
+    /// Machine.
+    pub server_id: String,
+    /// What the machine overrides.
+    pub overrides: ServerThresholdOverrides,
+    /// Global thresholds with the overrides applied.
+    pub effective: crate::api::ThresholdsConfig,
+}
+}

@@ -9,6 +9,7 @@ pub mod health;
 pub mod heartbeat;
 pub mod metrics;
 pub mod notify;
+pub mod overrides;
 pub mod preferences;
 pub mod servers;
 pub mod services;
@@ -27,6 +28,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::get_alert))
         .routes(routes!(alerts::acknowledge_alert))
         .routes(routes!(alerts::resolve_alert))
+        .routes(routes!(
+            overrides::get_server_thresholds,
+            overrides::put_server_thresholds
+        ))
         .routes(routes!(servers::list_servers, servers::create_server))
         .routes(routes!(
             servers::get_server,

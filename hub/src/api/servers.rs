@@ -20,14 +20,19 @@ use crate::state::AppState;
 use crate::status::machine_status;
 use crate::validate::{ApiJson, Checker, Validate, is_slug};
 
-/// The global offline threshold (`/config/thresholds`), for machines
-/// without their own.
-pub async fn default_offline_seconds(state: &AppState) -> ApiResult<i64> {
+/// The global thresholds (`/config/thresholds`) or their defaults.
+pub async fn global_thresholds(
+    state: &AppState,
+) -> ApiResult<homelabcmd_protocol::api::ThresholdsConfig> {
     Ok(db::settings::get(&state.db, settings::THRESHOLDS_KEY)
         .await?
         .map(|s| s.value)
-        .unwrap_or_else(settings::default_thresholds)
-        .server_offline_seconds)
+        .unwrap_or_else(settings::default_thresholds))
+}
+
+/// The global offline threshold, for machines without their own.
+pub async fn default_offline_seconds(state: &AppState) -> ApiResult<i64> {
+    Ok(global_thresholds(state).await?.server_offline_seconds)
 }
 
 fn parse_stored<T: DeserializeOwned>(text: Option<&str>) -> Option<T> {

@@ -316,3 +316,33 @@ pub async fn overrides_for(db: &Db, server_id: &str) -> sqlx::Result<Vec<Overrid
     .fetch_all(&db.read)
     .await
 }
+
+/// One metric's override: `(metric, high, critical, sustained_seconds)`.
+pub type OverrideValues<'a> = (&'a str, Option<i64>, Option<i64>, Option<i64>);
+
+/// Replace a machine's overrides.
+pub async fn replace_overrides(
+    db: &Db,
+    server_id: &str,
+    rows: &[OverrideValues<'_>],
+) -> sqlx::Result<()> {
+    let mut tx = db.write.begin().await?;
+    sqlx::query("DELETE FROM threshold_overrides WHERE server_id = ?")
+        .bind(server_id)
+        .execute(&mut *tx)
+        .await?;
+    for (metric, high, critical, sustained) in rows {
+        sqlx::query(
+            "INSERT INTO threshold_overrides (server_id, metric, high_percent, critical_percent, sustained_seconds)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(server_id)
+        .bind(metric)
+        .bind(high)
+        .bind(critical)
+        .bind(sustained)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
