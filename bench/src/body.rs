@@ -43,9 +43,17 @@ impl BodyTemplate {
         server_id: &str,
         guid: &str,
         vary_packages: bool,
+        cpu_percent: Option<f64>,
     ) -> anyhow::Result<Self> {
         let mut v: Value = serde_json::from_str(sample).context("parsing the sample heartbeat")?;
         let o = v.as_object_mut().context("heartbeat is not an object")?;
+        if let Some(cpu) = cpu_percent {
+            let metrics = o
+                .get_mut("metrics")
+                .and_then(Value::as_object_mut)
+                .context("the sample has no metrics")?;
+            metrics.insert("cpu_percent".into(), cpu.into());
+        }
         o.insert("server_id".into(), server_id.into());
         o.insert("server_guid".into(), guid.into());
         o.insert("hostname".into(), server_id.into());
@@ -135,6 +143,7 @@ mod tests {
             "bench-07",
             GUID,
             false,
+            None,
         )
         .unwrap();
         let hb = parse(&t.render(ts, 1));
@@ -149,6 +158,7 @@ mod tests {
             "bench-07",
             GUID,
             false,
+            None,
         )
         .unwrap();
         assert!(parse(&t.render(ts, 1)).packages.is_none());
@@ -163,6 +173,7 @@ mod tests {
             "bench-00",
             GUID,
             true,
+            None,
         )
         .unwrap();
         let a = parse(&t.render(ts, 1)).packages.unwrap();

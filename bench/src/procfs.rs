@@ -13,6 +13,11 @@ pub struct ProcSample {
     pub rss_kib: u64,
     /// Highest resident set so far, KiB.
     pub hwm_kib: u64,
+    /// Of the resident set: heap and stacks (RssAnon), KiB.
+    pub anon_kib: u64,
+    /// Of the resident set: mapped files, i.e. the binary and shared
+    /// libraries (RssFile), KiB.
+    pub file_kib: u64,
     /// utime + stime, seconds.
     pub cpu_secs: f64,
     /// cutime + cstime (children that were waited for), seconds.
@@ -30,11 +35,20 @@ impl ProcSample {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .with_context(|| format!("process {pid} is gone"))?;
         let (rss_kib, hwm_kib) = parse_status(&status)?;
+        let extra = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0)
+        };
         let (ticks, child_ticks) = parse_stat(&stat)?;
         let tck = clock_ticks() as f64;
         Ok(Self {
             rss_kib,
             hwm_kib,
+            anon_kib: extra("RssAnon:"),
+            file_kib: extra("RssFile:"),
             cpu_secs: ticks as f64 / tck,
             children_cpu_secs: child_ticks as f64 / tck,
             sched_secs: sched_ns(pid) as f64 / 1e9,

@@ -115,6 +115,8 @@ async fn main() -> anyhow::Result<()> {
         .set("rss_mib", p1.rss_mib())
         .set("rss_peak_mib", peak_rss as f64 / 1024.0)
         .set("hwm_mib", p1.hwm_mib())
+        .set("rss_anon_mib", p1.anon_kib as f64 / 1024.0)
+        .set("rss_file_mib", p1.file_kib as f64 / 1024.0)
         .set("binary_mib", size as f64 / MIB)
         .set("binary_bytes", size as f64)
         .set("first_heartbeat_ms", ms(first_after))

@@ -56,6 +56,10 @@ struct Args {
     /// whole list each time (worst case; a real agent repeats its list).
     #[arg(long)]
     vary_packages: bool,
+    /// Override the sample's `metrics.cpu_percent` (100.0 in the sample,
+    /// which breaches the default CPU alert threshold on every heartbeat).
+    #[arg(long)]
+    cpu_percent: Option<f64>,
     /// Simulated time between one machine's samples, ms.
     #[arg(long, default_value_t = 1000)]
     step_ms: i64,
@@ -114,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
             &server_id(i),
             &guid,
             args.vary_packages,
+            args.cpu_percent,
         )?;
         body_bytes = template.render(chrono::Utc::now(), 0).len();
         per_worker[i % args.concurrency].push(Machine { template, seq: 0 });
@@ -205,6 +210,7 @@ async fn main() -> anyhow::Result<()> {
         r.set("hub_rss_peak_mib", usage.hub_peak_rss_kib as f64 / 1024.0)
             .set("hub_rss_end_mib", after.rss_mib())
             .set("hub_hwm_mib", after.hwm_mib())
+            .set("hub_rss_anon_mib", after.anon_kib as f64 / 1024.0)
             .set("hub_cpu_pct", 100.0 * cpu / secs)
             .set(
                 "hub_cpu_us_per_heartbeat",

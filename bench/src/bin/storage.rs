@@ -134,6 +134,8 @@ async fn main() -> anyhow::Result<()> {
         .map(Machine::new)
         .collect::<anyhow::Result<Vec<_>>>()?;
 
+    let (round_trip_us, empty_tx_us) = writer_overhead(&db).await?;
+
     // Simulated time ends now, so the hub's "last 30 days" covers it all.
     let end = chrono::Utc::now().timestamp_millis().div_euclid(MINUTE_MS) * MINUTE_MS;
     let start = end - i64::from(args.days) * DAY_MS;
@@ -196,7 +198,9 @@ async fn main() -> anyhow::Result<()> {
         .set("ingest_heartbeats_per_s", stored as f64 / ingest_secs)
         .set("rollup_prune_s", rollup_secs)
         .set("simulate_s", simulate_secs)
-        .set("vacuum_s", vacuum_secs);
+        .set("vacuum_s", vacuum_secs)
+        .set("writer_round_trip_us", round_trip_us)
+        .set("writer_empty_tx_us", empty_tx_us);
     for (table, n) in &counts {
         r.set(&format!("rows_{table}"), *n as f64);
     }
@@ -238,6 +242,24 @@ async fn main() -> anyhow::Result<()> {
         args.machines, args.days, args.raw_retention_hours
     ));
     r.emit(args.results.as_deref())
+}
+
+/// The fixed cost of a statement on the hub's writer pool: sqlx runs each
+/// SQLite connection on its own thread, so every statement is a round trip
+/// between threads. Returns µs per `SELECT 1` and per empty transaction.
+async fn writer_overhead(db: &Db) -> anyhow::Result<(f64, f64)> {
+    const N: u32 = 2_000;
+    let t = Instant::now();
+    for _ in 0..N {
+        sqlx::query("SELECT 1").execute(&db.write).await?;
+    }
+    let select = t.elapsed().as_secs_f64() * 1e6 / f64::from(N);
+    let t = Instant::now();
+    for _ in 0..N {
+        db.write.begin().await?.commit().await?;
+    }
+    let tx = t.elapsed().as_secs_f64() * 1e6 / f64::from(N);
+    Ok((select, tx))
 }
 
 fn wal(db: &Path) -> PathBuf {
