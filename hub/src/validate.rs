@@ -183,9 +183,9 @@ impl Checker {
         }
     }
 
-    pub fn pattern(&mut self, field: &str, value: &str, ok: bool, pattern: &str) {
+    /// Report `field` as not matching `pattern` unless `ok`.
+    pub fn pattern(&mut self, field: &str, ok: bool, pattern: &str) {
         if !ok {
-            let _ = value;
             self.fail(
                 field,
                 format!("String should match pattern '{pattern}'"),

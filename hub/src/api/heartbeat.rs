@@ -70,15 +70,10 @@ pub async fn receive_heartbeat(
 impl Validate for HeartbeatRequest {
     fn validate(&self, c: &mut Checker) {
         if let Some(guid) = &self.server_guid {
-            c.pattern("server_guid", guid, is_uuid_v4(guid), "UUID v4, lower-case");
+            c.pattern("server_guid", is_uuid_v4(guid), "UUID v4, lower-case");
         }
         c.len("server_id", &self.server_id, 1, 100);
-        c.pattern(
-            "server_id",
-            &self.server_id,
-            is_slug(&self.server_id),
-            "^[a-z0-9-]+$",
-        );
+        c.pattern("server_id", is_slug(&self.server_id), "^[a-z0-9-]+$");
         c.len("hostname", &self.hostname, 1, 255);
         c.opt_len("agent_version", self.agent_version.as_deref(), 20);
         c.one_of(

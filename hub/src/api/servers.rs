@@ -381,7 +381,7 @@ fn check_machine_type(c: &mut Checker, v: Option<&str>) {
 impl Validate for ServerCreate {
     fn validate(&self, c: &mut Checker) {
         c.len("id", &self.id, 1, 100);
-        c.pattern("id", &self.id, is_slug(&self.id), "^[a-z0-9-]+$");
+        c.pattern("id", is_slug(&self.id), "^[a-z0-9-]+$");
         c.len("hostname", &self.hostname, 1, 255);
         c.opt_len("display_name", self.display_name.as_deref(), 255);
         c.opt_len("ip_address", self.ip_address.as_deref(), 45);

@@ -156,7 +156,6 @@ impl Validate for ExpectedServiceCreate {
         c.len("service_name", &self.service_name, 1, 255);
         c.pattern(
             "service_name",
-            &self.service_name,
             is_service_name(&self.service_name),
             "^[a-z0-9@._-]+$",
         );
