@@ -242,6 +242,17 @@ pub async fn delete_server(
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn set_maintenance(
+    state: &AppState,
+    id: &str,
+    paused: bool,
+) -> ApiResult<Json<ServerResponse>> {
+    if !db::servers::set_paused(&state.db, id, paused).await? {
+        return Err(ApiError::not_found("Server", id));
+    }
+    respond(state, id).await
+}
+
 /// Enter maintenance mode (alerts recorded, notifications silenced).
 #[utoipa::path(put, path = "/servers/{server_id}/pause", tag = "Servers",
     params(("server_id" = String, Path)),
@@ -250,10 +261,7 @@ pub async fn pause_server(
     State(state): State<AppState>,
     Path(server_id): Path<String>,
 ) -> ApiResult<Json<ServerResponse>> {
-    if !db::servers::set_paused(&state.db, &server_id, true).await? {
-        return Err(ApiError::not_found("Server", &server_id));
-    }
-    respond(&state, &server_id).await
+    set_maintenance(&state, &server_id, true).await
 }
 
 /// Leave maintenance mode.
@@ -264,10 +272,7 @@ pub async fn unpause_server(
     State(state): State<AppState>,
     Path(server_id): Path<String>,
 ) -> ApiResult<Json<ServerResponse>> {
-    if !db::servers::set_paused(&state.db, &server_id, false).await? {
-        return Err(ApiError::not_found("Server", &server_id));
-    }
-    respond(&state, &server_id).await
+    set_maintenance(&state, &server_id, false).await
 }
 
 /// Pending package updates, security first.
