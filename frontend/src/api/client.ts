@@ -1,0 +1,153 @@
+// The one place the dashboard talks to the hub. Every call goes through
+// `request`, which adds the operator's API key and turns a 401 into "sign in
+// again". Types come from the protocol crate (ts-rs), never hand-copied.
+
+import type { AlertListResponse } from "../types/generated/AlertListResponse";
+import type { CardOrderSaveResponse } from "../types/generated/CardOrderSaveResponse";
+import type { ConfigResponse } from "../types/generated/ConfigResponse";
+import type { ExpectedServiceListResponse } from "../types/generated/ExpectedServiceListResponse";
+import type { MetricsHistoryResponse } from "../types/generated/MetricsHistoryResponse";
+import type { SectionCardOrder } from "../types/generated/SectionCardOrder";
+import type { ServerListResponse } from "../types/generated/ServerListResponse";
+import type { ServerResponse } from "../types/generated/ServerResponse";
+import type { SparklineResponse } from "../types/generated/SparklineResponse";
+
+export const API_BASE = "/api/v1";
+/** sessionStorage key: the API key lives for this browser session only. */
+export const API_KEY_STORAGE = "homelabcmd.apiKey";
+
+export type MetricsRange = "24h" | "7d" | "30d";
+export type SparklineMetric = "cpu_percent" | "memory_percent" | "disk_percent";
+export type SparklinePeriod = "30m" | "1h" | "6h";
+
+/** A non-2xx answer; `message` is the hub's `detail` when it sent one. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}
+
+/** No key, or the hub refused it: the operator has to sign in again. */
+export class UnauthorizedError extends ApiError {
+  constructor() {
+    super(401, "The API key was not accepted");
+    this.name = "UnauthorizedError";
+  }
+}
+
+export function getApiKey(): string | null {
+  return sessionStorage.getItem(API_KEY_STORAGE);
+}
+
+export function setApiKey(key: string): void {
+  sessionStorage.setItem(API_KEY_STORAGE, key);
+}
+
+export function clearApiKey(): void {
+  sessionStorage.removeItem(API_KEY_STORAGE);
+}
+
+let unauthorizedHandler: (() => void) | null = null;
+
+/** Called once per refused request (the app sends the operator to sign-in). */
+export function onUnauthorized(handler: (() => void) | null): void {
+  unauthorizedHandler = handler;
+}
+
+function refuse(): never {
+  clearApiKey();
+  unauthorizedHandler?.();
+  throw new UnauthorizedError();
+}
+
+/** The hub's error bodies: `{"detail": {"code", "message"}}` or, for 422, `{"detail": [{msg, ...}]}`. */
+async function errorMessage(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { detail?: unknown };
+    const detail = body.detail;
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) {
+      return detail.map((d: { msg?: string }) => d.msg ?? "invalid").join("; ");
+    }
+    if (detail && typeof detail === "object" && "message" in detail) {
+      return String((detail as { message: unknown }).message);
+    }
+  } catch {
+    // Not JSON: fall through to the status text.
+  }
+  return `${res.status} ${res.statusText}`.trim();
+}
+
+interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const key = getApiKey();
+  if (!key) refuse();
+  const headers: Record<string, string> = { Accept: "application/json", "X-API-Key": key };
+  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(`${API_BASE}${path}`, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    signal: opts.signal,
+  });
+  if (res.status === 401) refuse();
+  if (!res.ok) throw new ApiError(res.status, await errorMessage(res));
+  return (await res.json()) as T;
+}
+
+const id = (s: string) => encodeURIComponent(s);
+
+/**
+ * Whether the hub accepts `key`. Used by the sign-in form before the key is
+ * stored, so a wrong key never triggers the app-wide 401 handling.
+ */
+export async function checkApiKey(key: string): Promise<boolean> {
+  const res = await fetch(`${API_BASE}/servers`, {
+    headers: { Accept: "application/json", "X-API-Key": key },
+  });
+  if (res.status === 401) return false;
+  if (!res.ok) throw new ApiError(res.status, await errorMessage(res));
+  return true;
+}
+
+export const api = {
+  listServers: (signal?: AbortSignal) =>
+    request<ServerListResponse>("GET", "/servers", { signal }),
+  getServer: (serverId: string, signal?: AbortSignal) =>
+    request<ServerResponse>("GET", `/servers/${id(serverId)}`, { signal }),
+  getMetrics: (serverId: string, range: MetricsRange, signal?: AbortSignal) =>
+    request<MetricsHistoryResponse>(
+      "GET",
+      `/servers/${id(serverId)}/metrics?range=${range}`,
+      { signal },
+    ),
+  getSparkline: (
+    serverId: string,
+    metric: SparklineMetric = "cpu_percent",
+    period: SparklinePeriod = "30m",
+    signal?: AbortSignal,
+  ) =>
+    request<SparklineResponse>(
+      "GET",
+      `/servers/${id(serverId)}/metrics/sparkline?metric=${metric}&period=${period}`,
+      { signal },
+    ),
+  listServices: (serverId: string, signal?: AbortSignal) =>
+    request<ExpectedServiceListResponse>("GET", `/servers/${id(serverId)}/services`, { signal }),
+  getSectionOrder: (signal?: AbortSignal) =>
+    request<SectionCardOrder>("GET", "/preferences/section-order", { signal }),
+  saveSectionOrder: (order: SectionCardOrder) =>
+    request<CardOrderSaveResponse>("PUT", "/preferences/section-order", { body: order }),
+  listAlerts: (status?: string, signal?: AbortSignal) =>
+    request<AlertListResponse>("GET", `/alerts${status ? `?status=${id(status)}` : ""}`, {
+      signal,
+    }),
+  getConfig: (signal?: AbortSignal) => request<ConfigResponse>("GET", "/config", { signal }),
+};

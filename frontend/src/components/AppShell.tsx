@@ -1,0 +1,128 @@
+// Navigation and page frame. A sidebar on wide screens, a menu button on a
+// phone; every link is a real <a> so the keyboard and the back button work.
+
+import { useState } from "react";
+import { NavLink, Outlet, useLocation } from "react-router";
+import {
+  BellIcon,
+  BoltIcon,
+  CloseIcon,
+  CoinIcon,
+  DashboardIcon,
+  GearIcon,
+  MenuIcon,
+  ShieldIcon,
+} from "./icons";
+
+export const NAV = [
+  { to: "/", label: "Dashboard", Icon: DashboardIcon },
+  { to: "/alerts", label: "Alerts", Icon: BellIcon },
+  { to: "/actions", label: "Actions", Icon: BoltIcon },
+  { to: "/compliance", label: "Compliance", Icon: ShieldIcon },
+  { to: "/costs", label: "Costs", Icon: CoinIcon },
+  { to: "/settings", label: "Settings", Icon: GearIcon },
+] as const;
+
+function NavLinks({ onNavigate }: { onNavigate?: () => void }) {
+  return (
+    <ul className="flex flex-col gap-1">
+      {NAV.map(({ to, label, Icon }) => (
+        <li key={to}>
+          <NavLink
+            to={to}
+            end={to === "/"}
+            onClick={onNavigate}
+            className={({ isActive }) =>
+              `flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium transition-colors ${
+                isActive
+                  ? "bg-bg-tertiary text-accent"
+                  : "text-text-secondary hover:bg-bg-tertiary hover:text-text-primary"
+              }`
+            }
+          >
+            <Icon className="h-4 w-4" />
+            {label}
+          </NavLink>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Brand() {
+  return (
+    <span className="flex items-center gap-2 font-bold tracking-tight text-text-primary">
+      <svg viewBox="0 0 32 32" className="h-6 w-6" aria-hidden="true">
+        <circle cx="16" cy="16" r="6" fill="#4ADE80" />
+        <circle cx="16" cy="16" r="11" fill="none" stroke="#22D3EE" strokeWidth="2" />
+      </svg>
+      HomelabCmd
+    </span>
+  );
+}
+
+export function AppShell({ onSignOut }: { onSignOut: () => void }) {
+  const [open, setOpen] = useState(false);
+  const location = useLocation();
+  return (
+    <div className="min-h-screen lg:grid lg:grid-cols-[14rem_1fr]">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-bg-tertiary focus:px-3 focus:py-2 focus:text-accent"
+      >
+        Skip to content
+      </a>
+      {/* Phone / tablet top bar */}
+      <header className="sticky top-0 z-30 flex items-center justify-between border-b border-border-default bg-bg-primary/95 px-4 py-3 backdrop-blur lg:hidden">
+        <Brand />
+        <button
+          type="button"
+          className="rounded-md p-2 text-text-secondary hover:bg-bg-tertiary"
+          aria-expanded={open}
+          aria-controls="mobile-nav"
+          aria-label={open ? "Close menu" : "Open menu"}
+          onClick={() => setOpen((o) => !o)}
+        >
+          {open ? <CloseIcon className="h-5 w-5" /> : <MenuIcon className="h-5 w-5" />}
+        </button>
+      </header>
+      {open && (
+        <nav
+          id="mobile-nav"
+          aria-label="Main"
+          className="sticky top-[57px] z-20 border-b border-border-default bg-bg-secondary p-3 lg:hidden"
+        >
+          <NavLinks onNavigate={() => setOpen(false)} />
+        </nav>
+      )}
+
+      {/* Desktop sidebar */}
+      <aside className="sticky top-0 hidden h-screen flex-col justify-between border-r border-border-default bg-bg-secondary p-4 lg:flex">
+        <div className="flex flex-col gap-6">
+          <Brand />
+          <nav aria-label="Main">
+            <NavLinks />
+          </nav>
+        </div>
+        <button
+          type="button"
+          onClick={onSignOut}
+          className="rounded-md px-3 py-2 text-left text-sm text-text-tertiary hover:bg-bg-tertiary hover:text-text-primary"
+        >
+          Sign out
+        </button>
+      </aside>
+
+      <main id="main" className="min-w-0 p-4 sm:p-6" key={location.pathname}>
+        <Outlet />
+        <button
+          type="button"
+          onClick={onSignOut}
+          className="mt-8 text-sm text-text-tertiary underline hover:text-text-primary lg:hidden"
+        >
+          Sign out
+        </button>
+      </main>
+    </div>
+  );
+}
