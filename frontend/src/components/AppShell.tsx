@@ -97,21 +97,23 @@ export function AppShell({ onSignOut }: { onSignOut: () => void }) {
       )}
 
       {/* Desktop sidebar */}
-      <aside className="sticky top-0 hidden h-screen flex-col justify-between border-r border-border-default bg-bg-secondary p-4 lg:flex">
-        <div className="flex flex-col gap-6">
-          <Brand />
-          <nav aria-label="Main">
-            <NavLinks />
-          </nav>
-        </div>
-        <button
-          type="button"
-          onClick={onSignOut}
-          className="rounded-md px-3 py-2 text-left text-sm text-text-tertiary hover:bg-bg-tertiary hover:text-text-primary"
-        >
-          Sign out
-        </button>
-      </aside>
+      <div className="hidden border-r border-border-default bg-bg-secondary lg:block">
+        <aside className="sticky top-0 flex h-screen flex-col justify-between p-4">
+          <div className="flex flex-col gap-6">
+            <Brand />
+            <nav aria-label="Main">
+              <NavLinks />
+            </nav>
+          </div>
+          <button
+            type="button"
+            onClick={onSignOut}
+            className="rounded-md px-3 py-2 text-left text-sm text-text-tertiary hover:bg-bg-tertiary hover:text-text-primary"
+          >
+            Sign out
+          </button>
+        </aside>
+      </div>
 
       <main id="main" className="min-w-0 p-4 sm:p-6" key={location.pathname}>
         <Outlet />

@@ -13,16 +13,19 @@ export function UsageBar({
   label,
   value,
   detail,
+  hideLabel = false,
 }: {
   label: string;
   value: number | null | undefined;
   detail?: string;
+  /** Keep the label for screen readers only (tables already name the row). */
+  hideLabel?: boolean;
 }) {
   const v = value == null ? null : Math.min(100, Math.max(0, value));
   return (
     <div className="min-w-0">
       <div className="flex items-baseline justify-between gap-2 text-xs">
-        <span className="text-text-tertiary">{label}</span>
+        <span className={hideLabel ? "sr-only" : "text-text-tertiary"}>{label}</span>
         <span className="truncate font-mono text-text-secondary" title={detail}>
           {percent(value)}
         </span>

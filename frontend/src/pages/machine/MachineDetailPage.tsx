@@ -161,7 +161,7 @@ export function FilesystemsPanel({ machine }: { machine: ServerResponse }) {
                     {bytes(f.used_bytes)} / {bytes(f.total_bytes)}
                   </td>
                   <td className={td}>
-                    <UsageBar label={`${f.mount_point} usage`} value={f.percent} />
+                    <UsageBar label={`${f.mount_point} usage`} value={f.percent} hideLabel />
                   </td>
                 </tr>
               ))}

@@ -57,6 +57,8 @@ export default function SignInPage({
             HomelabCmd
           </h1>
         </div>
+        {/* Lets password managers file the key under a name. */}
+        <input type="text" name="username" autoComplete="username" value="homelabcmd" readOnly hidden />
         <label htmlFor="api-key" className="block text-sm font-medium text-text-secondary">
           API key
         </label>
