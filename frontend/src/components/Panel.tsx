@@ -1,3 +1,5 @@
+import { useId } from "react";
+
 export function Panel({
   title,
   children,
@@ -9,11 +11,19 @@ export function Panel({
   className?: string;
   actions?: React.ReactNode;
 }) {
+  const headingId = useId();
   return (
-    <section className={`rounded-lg border border-border-default bg-bg-secondary p-4 ${className}`}>
+    <section
+      className={`rounded-lg border border-border-default bg-bg-secondary p-4 ${className}`}
+      aria-labelledby={title ? headingId : undefined}
+    >
       {(title || actions) && (
         <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
-          {title && <h2 className="text-sm font-medium tracking-wide text-text-primary">{title}</h2>}
+          {title && (
+            <h2 id={headingId} className="text-sm font-medium tracking-wide text-text-primary">
+              {title}
+            </h2>
+          )}
           {actions}
         </div>
       )}

@@ -1,0 +1,261 @@
+// Browser end-to-end: Debian's Chromium (driven by playwright-core) against
+// the real hub binary serving the built dashboard, fed by the real agent and
+// API heartbeats. Run by scripts/test after the cargo build:
+//   cd frontend && npm run e2e
+// E2E_SCREENSHOT_DIR=../docs/screenshots (npm run screenshots) refreshes the
+// README's pictures; by default they go to the run's temporary directory.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+import { API_KEY, Fleet } from "./fleet.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const DESKTOP = { width: 1440, height: 900 };
+
+let fleet;
+let context;
+let page;
+let shots;
+const failures = [];
+let failed = false;
+
+/** A test that, when it fails, keeps the run's directory and photographs the page. */
+function step(name, fn) {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      failed = true;
+      await page
+        ?.screenshot({ path: join(fleet.dir, `failed-${name.replace(/\W+/g, "-")}.png`), fullPage: true })
+        .catch(() => {});
+      throw e;
+    }
+  });
+}
+
+async function shot(name) {
+  await page.mouse.move(0, 0); // no hover state or tooltip in the picture
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/** Ids of the cards in one dashboard section, in screen order. */
+async function sectionIds(title) {
+  return page
+    .getByRole("region", { name: new RegExp(`^${title}`) })
+    .locator("[data-machine-id]")
+    .evaluateAll((els) => els.map((e) => e.getAttribute("data-machine-id")));
+}
+
+before(async () => {
+  fleet = new Fleet();
+  failed = true; // until the set-up is through
+  await fleet.start();
+  await fleet.seed();
+  failed = false;
+  shots = process.env.E2E_SCREENSHOT_DIR
+    ? resolve(process.env.E2E_SCREENSHOT_DIR)
+    : join(fleet.dir, "screenshots");
+  mkdirSync(shots, { recursive: true });
+  context = await chromium.launchPersistentContext(join(fleet.dir, "chromium-profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: DESKTOP,
+    colorScheme: "dark",
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
+  page.on("pageerror", (e) => failures.push(`page error: ${e.message}`));
+  // The page must load nothing from outside the hub (no CDN fonts or scripts).
+  page.on("request", (r) => {
+    if (!r.url().startsWith(fleet.base) && !r.url().startsWith("data:")) {
+      failures.push(`request outside the hub: ${r.url()}`);
+    }
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await fleet?.stop();
+  if (!fleet) return;
+  if (failed) {
+    try {
+      console.error(`hub log (${fleet.hubLog}):\n${readFileSync(fleet.hubLog, "utf8").slice(-4000)}`);
+    } catch {
+      // no log
+    }
+    console.error(`kept for a look: ${fleet.dir} (logs, profile, screenshots)`);
+  } else {
+    rmSync(fleet.dir, { recursive: true, force: true });
+    if (process.env.E2E_SCREENSHOT_DIR) console.log(`screenshots: ${shots}`);
+  }
+});
+
+describe("dashboard in a real browser", { timeout: 120_000 }, () => {
+  step("sign-in refuses a wrong key and accepts the right one", async () => {
+    await page.goto(fleet.base);
+    const keyInput = page.getByLabel("API key");
+    await keyInput.waitFor();
+    await shot("sign-in");
+
+    await keyInput.fill("not-the-key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "not accepted" }).waitFor();
+
+    await keyInput.fill(API_KEY);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Dashboard", level: 1 }).waitFor();
+    const stored = await page.evaluate(() => sessionStorage.getItem("homelabcmd.apiKey"));
+    assert.equal(stored, API_KEY);
+  });
+
+  step("the dashboard shows the fleet with status in words", async () => {
+    const card = (id) => page.locator(`[data-machine-id="${id}"]`);
+    for (const id of ["this-machine", "web-01", "db-01", "media-01", "backup-nas", "laptop"]) {
+      await card(id).waitFor();
+    }
+    assert.deepEqual((await sectionIds("Workstations")).sort(), ["laptop"]);
+    assert.deepEqual(
+      (await sectionIds("Servers")).sort(),
+      ["backup-nas", "db-01", "media-01", "this-machine", "web-01"],
+    );
+    assert.match(await card("backup-nas").innerText(), /Offline/);
+    assert.match(await card("laptop").innerText(), /Last seen/);
+    assert.doesNotMatch(await card("laptop").innerText(), /Offline/);
+    assert.match(await card("db-01").innerText(), /1 alert/);
+    assert.match(await card("media-01").innerText(), /Maintenance/);
+    assert.match(await card("web-01").innerText(), /Online/);
+
+    // The counts match the hub's view (this machine may have alerts of its own,
+    // e.g. pending security updates, so warnings are counted, not assumed).
+    const { servers } = await fleet.api("GET", "/api/v1/servers");
+    const warnings = servers.filter((s) => s.active_alert_count > 0).length;
+    assert.ok(warnings >= 1, "db-01 has an open alert");
+    const filters = page.getByRole("group", { name: "Filter by status" });
+    const counts = (await filters.innerText()).replace(/\s+/g, " ");
+    assert.match(counts, /4 online · 1 offline · (\d+) warnings?/);
+    assert.equal(Number(/(\d+) warning/.exec(counts)[1]), warnings);
+    // The sparkline of the agent's own machine has data (a drawn path).
+    await card("web-01").locator("svg[role=img] path").first().waitFor();
+    await shot("dashboard");
+
+    await filters.getByRole("button", { name: /1 offline/ }).click();
+    await page.waitForFunction(() => document.querySelectorAll("[data-machine-id]").length === 1);
+    assert.deepEqual(await sectionIds("Servers"), ["backup-nas"]);
+    await filters.getByRole("button", { name: /1 offline/ }).click();
+
+    await page.getByRole("searchbox", { name: "Search machines" }).fill("web-01");
+    await page.waitForFunction(() => document.querySelectorAll("[data-machine-id]").length === 1);
+    await page.getByRole("searchbox", { name: "Search machines" }).fill("");
+    await card("laptop").waitFor();
+  });
+
+  step("dragging a card reorders the section and the order survives a reload", async () => {
+    const before = await sectionIds("Servers");
+    assert.equal(before.length, 5);
+    const moving = before[before.length - 1];
+    const target = before[0];
+
+    const handle = page.locator(`[data-drag-handle="${moving}"]`);
+    const hb = await handle.boundingBox();
+    const tb = await page.locator(`[data-machine-id="${target}"]`).boundingBox();
+    const saved = page.waitForResponse(
+      (r) => r.url().endsWith("/api/v1/preferences/section-order") && r.request().method() === "PUT",
+    );
+    await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2);
+    await page.mouse.down();
+    // Several steps: dnd-kit starts a drag after 5 px of movement.
+    await page.mouse.move(hb.x + hb.width / 2 - 10, hb.y + hb.height / 2 + 10, { steps: 5 });
+    await page.mouse.move(tb.x + tb.width / 2, tb.y + tb.height / 2, { steps: 20 });
+    await page.mouse.up();
+    assert.equal((await saved).status(), 200);
+
+    const expected = [moving, ...before.slice(0, -1)];
+    assert.deepEqual(await sectionIds("Servers"), expected);
+    const stored = await fleet.api("GET", "/api/v1/preferences/section-order");
+    assert.deepEqual(stored.servers, expected);
+
+    await page.reload();
+    await page.locator(`[data-machine-id="${moving}"]`).waitFor();
+    await page.waitForFunction(
+      (first) => document.querySelector("[data-machine-id]")?.getAttribute("data-machine-id") === first,
+      moving,
+    );
+    assert.deepEqual(await sectionIds("Servers"), expected);
+  });
+
+  step("the detail page shows the CPU chart and machine facts", async () => {
+    await page.locator('[data-machine-id="web-01"]').getByRole("link", { name: /^web-01/ }).click();
+    await page.waitForURL(/\/machines\/web-01$/);
+    await page.getByRole("heading", { name: /web-01/, level: 1 }).waitFor();
+
+    const cpu = page.locator('figure[data-chart="cpu_percent"]');
+    const curve = cpu.locator("path.recharts-area-curve");
+    await curve.waitFor();
+    assert.ok(((await curve.getAttribute("d")) ?? "").length > 20, "the CPU curve has points");
+
+    assert.match(await page.getByRole("region", { name: "Filesystems", exact: true }).innerText(), /\/dev\/vda/);
+    assert.match(await page.getByRole("region", { name: "Network interfaces", exact: true }).innerText(), /eth0/);
+    assert.match(await page.getByRole("region", { name: "Services", exact: true }).innerText(), /ssh/);
+    assert.match(await page.getByRole("region", { name: "System", exact: true }).innerText(), /Debian GNU\/Linux 12/);
+    await shot("machine-detail");
+
+    const weekly = page.waitForResponse((r) => r.url().includes("/metrics?range=7d"));
+    await page.getByRole("button", { name: "7d" }).click();
+    assert.equal((await weekly).status(), 200);
+    assert.equal(await page.getByRole("button", { name: "7d" }).getAttribute("aria-pressed"), "true");
+  });
+
+  step("pages not built yet say so, and navigation works from the keyboard", async () => {
+    await page.goto(`${fleet.base}/`);
+    await page.getByRole("heading", { name: "Dashboard", level: 1 }).waitFor();
+    const costs = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Costs" });
+    await costs.focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/costs$/);
+    await page.getByRole("region", { name: "Costs: coming soon" }).waitFor();
+    await shot("coming-soon");
+  });
+
+  step("on a phone the dashboard is one column with a menu", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${fleet.base}/`);
+    await page.locator('[data-machine-id="web-01"]').waitFor();
+    const menu = page.getByRole("button", { name: "Open menu" });
+    assert.ok(await menu.isVisible());
+    const a = await page.locator('[data-machine-id="web-01"]').boundingBox();
+    assert.ok(a.width > 300, "cards take the full width on a phone");
+    await shot("dashboard-phone");
+    await menu.click();
+    await page.locator("#mobile-nav").getByRole("link", { name: "Alerts" }).click();
+    await page.waitForURL(/\/alerts$/);
+    await page.setViewportSize(DESKTOP);
+  });
+
+  step("a refused key sends the operator back to sign-in", async () => {
+    await page.goto(`${fleet.base}/`);
+    await page.evaluate(() => sessionStorage.setItem("homelabcmd.apiKey", "revoked-key"));
+    await page.reload();
+    await page.getByLabel("API key").waitFor();
+    await page.getByRole("alert").filter({ hasText: "no longer accepts" }).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("homelabcmd.apiKey")), null);
+  });
+
+  step("nothing went wrong in the page", () => {
+    assert.deepEqual(failures, []);
+  });
+});
