@@ -4,10 +4,13 @@
 pub mod alerts;
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod cost_snapshots;
 pub mod costs;
+pub mod credentials;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod notify;

@@ -7,8 +7,11 @@
 
 pub mod actions;
 pub mod alerts;
+pub mod audit;
 pub mod costs;
+pub mod credentials;
 pub mod heartbeat;
+pub mod host_keys;
 pub mod metrics;
 pub mod outbox;
 pub mod packages;
