@@ -16,6 +16,7 @@ pub mod error;
 pub mod notify;
 pub mod retention;
 pub mod settings;
+pub mod ssh;
 pub mod state;
 pub mod status;
 pub mod validate;

@@ -11,6 +11,7 @@
 //! point at other builds.
 
 pub mod contract;
+pub mod fleet;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
