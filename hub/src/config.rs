@@ -38,6 +38,8 @@ pub struct Config {
     pub webhook_url: Option<String>,
     /// How often every machine is re-evaluated for offline alerts.
     pub alert_check_interval_seconds: u64,
+    /// Operator-defined SSH commands (`commands:` in the YAML file only).
+    pub commands: crate::catalog::CustomCommands,
 }
 
 // Secrets stay out of logs even when the whole config is debug-printed.
@@ -62,6 +64,7 @@ impl fmt::Debug for Config {
                 "alert_check_interval_seconds",
                 &self.alert_check_interval_seconds,
             )
+            .field("commands", &self.commands.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -88,6 +91,7 @@ impl Default for Config {
             ntfy_url: None,
             webhook_url: None,
             alert_check_interval_seconds: 15,
+            commands: Default::default(),
         }
     }
 }
@@ -166,11 +170,16 @@ impl Config {
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "config file".into());
         // The file's keys are the env names without prefix, lower-case.
-        let file: HashMap<String, yaml_serde::Value> = match file_text {
+        let mut file: HashMap<String, yaml_serde::Value> = match file_text {
             Some(text) if !text.trim().is_empty() => {
                 yaml_serde::from_str(text).map_err(|e| bad(&file_label, e.to_string()))?
             }
             _ => HashMap::new(),
+        };
+        // The one structured section: a map of named commands, file only.
+        let commands = match file.remove("commands") {
+            Some(v) => crate::catalog::custom::parse(v).map_err(|m| bad(&file_label, m))?,
+            None => Default::default(),
         };
         let mut from_file: HashMap<&str, String> = HashMap::new();
         for (key, value) in &file {
@@ -208,7 +217,10 @@ impl Config {
             }
         };
 
-        let mut c = Config::default();
+        let mut c = Config {
+            commands,
+            ..Config::default()
+        };
         if let Some((src, v)) = lookup("HOMELAB_CMD_API_KEY") {
             if v.trim().is_empty() {
                 return Err(bad(&src, "must not be empty"));
@@ -474,6 +486,21 @@ mod tests {
             !e.to_string().contains("s3cret"),
             "the secret is not echoed"
         );
+    }
+
+    #[test]
+    fn commands_come_from_the_file() {
+        let file = "port: 9000\ncommands:\n  backup-now:\n    argv: [/usr/local/bin/backup]\n    sudo: true\n";
+        let c = Config::load(&env(&[]), Some(Path::new("hub.yaml")), Some(file)).unwrap();
+        assert!(c.commands["backup-now"].sudo);
+        assert!(format!("{c:?}").contains("backup-now"));
+        let e = Config::load(
+            &env(&[]),
+            Some(Path::new("hub.yaml")),
+            Some("commands:\n  x:\n    argv: []\n"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("commands.x"), "{e}");
     }
 
     #[test]

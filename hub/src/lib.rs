@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod cost_snapshots;
 pub mod costs;
