@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod ingest;
 pub mod notify;
 pub mod retention;
 pub mod settings;

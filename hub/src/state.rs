@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::ingest::Ingestor;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,11 +18,16 @@ pub struct AppState {
     pub rollup_dirty_from: Arc<AtomicI64>,
     /// Wakes the notification worker as soon as the outbox has new rows.
     pub notifier_wake: Arc<tokio::sync::Notify>,
+    /// The heartbeat group-commit writer.
+    pub ingestor: Ingestor,
 }
 
 impl AppState {
+    /// Build the state; starts the heartbeat writer task, so call it inside
+    /// a Tokio runtime.
     pub fn new(db: Db, config: Config) -> Self {
         Self {
+            ingestor: Ingestor::spawn(db.clone()),
             db,
             config: Arc::new(config),
             started: Instant::now(),

@@ -32,6 +32,12 @@ async fn thresholds(state: &AppState) -> anyhow::Result<ThresholdsConfig> {
 /// Global thresholds with this machine's overrides applied.
 pub async fn rules_for(state: &AppState, server_id: &str) -> anyhow::Result<Rules> {
     let t = thresholds(state).await?;
+    let overrides = db::alerts::overrides_for(&state.db, server_id).await?;
+    Ok(rules_from(&t, &overrides))
+}
+
+/// Pure: the engine's rules from the thresholds and one machine's overrides.
+pub fn rules_from(t: &ThresholdsConfig, overrides: &[db::alerts::OverrideRow]) -> Rules {
     let rule = |m: &homelabcmd_protocol::api::MetricThreshold| MetricRule {
         high: m.high_percent as f64,
         critical: m.critical_percent as f64,
@@ -44,7 +50,7 @@ pub async fn rules_for(state: &AppState, server_id: &str) -> anyhow::Result<Rule
         security_updates_threshold: SECURITY_UPDATES_THRESHOLD,
         event_ttl_ms: EVENT_TTL_MS,
     };
-    for o in db::alerts::overrides_for(&state.db, server_id).await? {
+    for o in overrides {
         let slot = match o.metric.as_str() {
             "cpu" => &mut rules.cpu,
             "memory" => &mut rules.memory,
@@ -61,7 +67,21 @@ pub async fn rules_for(state: &AppState, server_id: &str) -> anyhow::Result<Rule
             slot.sustained_seconds = v;
         }
     }
-    Ok(rules)
+    rules
+}
+
+/// The stored thresholds document, or the defaults when there is none or it
+/// no longer parses (logged, as `db::settings::get` does).
+fn thresholds_from(stored: Option<&str>) -> ThresholdsConfig {
+    stored
+        .and_then(|text| match serde_json::from_str(text) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!(error = %e, "ignoring unreadable stored thresholds");
+                None
+            }
+        })
+        .unwrap_or_else(settings::default_thresholds)
 }
 
 /// Evaluate one machine after a heartbeat was stored.
@@ -92,41 +112,40 @@ pub async fn evaluate_server(
     sample: Option<Sample>,
     now: i64,
 ) -> anyhow::Result<()> {
-    let Some(row) = db::servers::get(&state.db.read, server_id).await? else {
+    let Some(ctx) = db::alerts::load_context(&state.db, server_id).await? else {
         return Ok(());
     };
-    let rules = rules_for(state, server_id).await?;
-    let reported: Vec<ServiceStatusPayload> = row
-        .services
+    let thresholds = thresholds_from(ctx.thresholds.as_deref());
+    let rules = rules_from(&thresholds, &ctx.overrides);
+    let reported: Vec<ServiceStatusPayload> = ctx
+        .reported_services
         .as_deref()
         .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or_default();
-    let services = db::services::list(&state.db, server_id)
-        .await?
+    let services = ctx
+        .expected_services
         .into_iter()
-        .filter(|s| s.enabled)
-        .map(|s| ServiceState {
+        .map(|(name, is_critical)| ServiceState {
             status: reported
                 .iter()
-                .find(|r| r.name == s.service_name)
+                .find(|r| r.name == name)
                 .map(|r| r.status.clone()),
-            name: s.service_name,
-            is_critical: s.is_critical,
+            name,
+            is_critical,
         })
         .collect();
-    let default_offline = thresholds(state).await?.server_offline_seconds;
     let machine = Machine {
-        is_workstation: row.machine_type == "workstation",
-        is_paused: row.is_paused,
-        last_seen_ms: row.last_seen,
-        offline_threshold_seconds: row.offline_threshold_seconds.unwrap_or(default_offline),
+        is_workstation: ctx.is_workstation,
+        is_paused: ctx.is_paused,
+        last_seen_ms: ctx.last_seen,
+        offline_threshold_seconds: ctx
+            .offline_threshold_seconds
+            .unwrap_or(thresholds.server_offline_seconds),
         services,
         sample,
     };
-    let active = db::alerts::active_for(&state.db, server_id).await?;
-    let pending = db::alerts::pending_for(&state.db, server_id).await?;
-    let decision = engine::evaluate(&active, &pending, &machine, &rules, now);
-    let pending_changed = decision.pending != pending;
+    let decision = engine::evaluate(&ctx.active, &ctx.pending, &machine, &rules, now);
+    let pending_changed = decision.pending != ctx.pending;
     if decision.to_open.is_empty()
         && decision.to_update.is_empty()
         && decision.to_resolve.is_empty()
@@ -134,12 +153,11 @@ pub async fn evaluate_server(
     {
         return Ok(());
     }
-    let server_name = row.display_name.clone().unwrap_or(row.hostname.clone());
     apply(
         state,
-        &row.id,
-        &server_name,
-        row.is_paused,
+        &ctx.server_id,
+        &ctx.server_name,
+        ctx.is_paused,
         decision,
         pending_changed,
         now,

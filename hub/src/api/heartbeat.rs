@@ -1,4 +1,5 @@
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -9,7 +10,7 @@ use homelabcmd_protocol::heartbeat::{
     NetworkInterfaceMetric, PackageUpdatePayload, ServiceStatusPayload,
 };
 
-use crate::db::heartbeat::{IngestError, ingest};
+use crate::db::heartbeat::IngestError;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::validate::{ApiJson, Checker, Validate, is_slug, is_uuid_v4};
@@ -44,7 +45,10 @@ pub async fn receive_heartbeat(
     ApiJson(hb): ApiJson<HeartbeatRequest>,
 ) -> ApiResult<Json<HeartbeatResponse>> {
     let now = crate::db::now_ms();
-    let out = ingest(&state.db, &hb, now, ip.as_deref())
+    let hb = Arc::new(hb);
+    let out = state
+        .ingestor
+        .ingest(Arc::clone(&hb), now, ip)
         .await
         .map_err(|e| match e {
             IngestError::GuidMismatch(_) => ApiError::Conflict(e.to_string()),

@@ -80,26 +80,114 @@ pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<AlertRow>> {
     .await
 }
 
-/// Open and acknowledged alerts of one machine, as the engine sees them.
-pub async fn active_for(db: &Db, server_id: &str) -> sqlx::Result<Vec<ActiveAlert>> {
-    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-        "SELECT id, condition_key, severity, created_at FROM alerts
-         WHERE server_id = ? AND status != 'resolved'",
+/// Everything the alert engine needs about one machine, read in one query.
+#[derive(Debug, Clone)]
+pub struct EvalContext {
+    pub server_id: String,
+    /// Display name, else hostname.
+    pub server_name: String,
+    pub is_workstation: bool,
+    pub is_paused: bool,
+    pub last_seen: Option<i64>,
+    pub offline_threshold_seconds: Option<i64>,
+    /// Service states of the newest sample (JSON `[ServiceStatusPayload]`).
+    pub reported_services: Option<String>,
+    /// The stored `thresholds` settings document, if any (JSON).
+    pub thresholds: Option<String>,
+    pub overrides: Vec<OverrideRow>,
+    /// Enabled expected services: `(name, is_critical)`.
+    pub expected_services: Vec<(String, bool)>,
+    pub active: Vec<ActiveAlert>,
+    pub pending: Vec<Pending>,
+}
+
+#[derive(FromRow)]
+struct EvalContextRow {
+    id: String,
+    server_name: String,
+    machine_type: String,
+    is_paused: bool,
+    last_seen: Option<i64>,
+    offline_threshold_seconds: Option<i64>,
+    services: Option<String>,
+    thresholds: Option<String>,
+    overrides: String,
+    expected: String,
+    active: String,
+    pending: String,
+}
+
+/// Load one machine's [`EvalContext`]; `None` if the machine is gone.
+///
+/// One statement on purpose: this runs after every heartbeat, and each
+/// sqlx call is a hand-off to a connection thread (the cost that limited
+/// ingest, docs/benchmarks.md). The lists come back as JSON arrays.
+pub async fn load_context(db: &Db, server_id: &str) -> sqlx::Result<Option<EvalContext>> {
+    let row: Option<EvalContextRow> = sqlx::query_as(
+        "SELECT s.id, COALESCE(s.display_name, s.hostname) AS server_name, s.machine_type,
+            s.is_paused, s.last_seen, s.offline_threshold_seconds, s.services,
+            (SELECT value FROM settings WHERE key = ?2) AS thresholds,
+            (SELECT json_group_array(json_array(metric, high_percent, critical_percent,
+                sustained_seconds)) FROM threshold_overrides WHERE server_id = s.id) AS overrides,
+            (SELECT json_group_array(json_array(service_name, is_critical))
+                FROM expected_services WHERE server_id = s.id AND enabled) AS expected,
+            (SELECT json_group_array(json_array(id, condition_key, severity, created_at))
+                FROM alerts WHERE server_id = s.id AND status != 'resolved') AS active,
+            (SELECT json_group_array(json_array(metric, first_breach_at, samples, last_value))
+                FROM pending_breaches WHERE server_id = s.id) AS pending
+         FROM servers s WHERE s.id = ?1",
     )
     .bind(server_id)
-    .fetch_all(&db.read)
+    .bind(crate::settings::THRESHOLDS_KEY)
+    .fetch_optional(&db.read)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, key, sev, at)| {
-            Some(ActiveAlert {
-                id,
-                condition: Condition::parse_key(&key)?,
-                severity: Severity::parse(&sev)?,
-                opened_at_ms: at,
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    // SQLite wrote these arrays itself, so they parse; a failure is a
+    // schema mismatch worth an error rather than a silently empty list.
+    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+    type OverrideTuple = (String, Option<i64>, Option<i64>, Option<i64>);
+    let overrides: Vec<OverrideTuple> = serde_json::from_str(&r.overrides).map_err(decode)?;
+    let expected: Vec<(String, i64)> = serde_json::from_str(&r.expected).map_err(decode)?;
+    let active: Vec<(i64, String, String, i64)> =
+        serde_json::from_str(&r.active).map_err(decode)?;
+    let pending: Vec<(String, i64, i64, f64)> = serde_json::from_str(&r.pending).map_err(decode)?;
+    Ok(Some(EvalContext {
+        server_id: r.id,
+        server_name: r.server_name,
+        is_workstation: r.machine_type == "workstation",
+        is_paused: r.is_paused,
+        last_seen: r.last_seen,
+        offline_threshold_seconds: r.offline_threshold_seconds,
+        reported_services: r.services,
+        thresholds: r.thresholds,
+        overrides: overrides
+            .into_iter()
+            .map(
+                |(metric, high_percent, critical_percent, sustained_seconds)| OverrideRow {
+                    metric,
+                    high_percent,
+                    critical_percent,
+                    sustained_seconds,
+                },
+            )
+            .collect(),
+        expected_services: expected
+            .into_iter()
+            .map(|(name, critical)| (name, critical != 0))
+            .collect(),
+        active: active
+            .into_iter()
+            .filter_map(|(id, key, sev, at)| active_alert(id, &key, &sev, at))
+            .collect(),
+        pending: pending
+            .into_iter()
+            .filter_map(|(metric, first, samples, last)| {
+                pending_breach(&metric, first, samples, last)
             })
-        })
-        .collect())
+            .collect(),
+    }))
 }
 
 /// Count and up to three titles of active alerts per machine, for cards.
@@ -113,25 +201,22 @@ pub async fn active_summaries(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
     .await
 }
 
-pub async fn pending_for(db: &Db, server_id: &str) -> sqlx::Result<Vec<Pending>> {
-    let rows: Vec<(String, i64, i64, f64)> = sqlx::query_as(
-        "SELECT metric, first_breach_at, samples, last_value FROM pending_breaches WHERE server_id = ?",
-    )
-    .bind(server_id)
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(metric, first, samples, last)| {
-            let metric = Metric::ALL.into_iter().find(|m| m.name() == metric)?;
-            Some(Pending {
-                metric,
-                first_breach_ms: first,
-                samples: samples.clamp(0, i64::from(u32::MAX)) as u32,
-                last_value: last,
-            })
-        })
-        .collect())
+fn active_alert(id: i64, key: &str, severity: &str, created_at: i64) -> Option<ActiveAlert> {
+    Some(ActiveAlert {
+        id,
+        condition: Condition::parse_key(key)?,
+        severity: Severity::parse(severity)?,
+        opened_at_ms: created_at,
+    })
+}
+
+fn pending_breach(metric: &str, first: i64, samples: i64, last: f64) -> Option<Pending> {
+    Some(Pending {
+        metric: Metric::ALL.into_iter().find(|m| m.name() == metric)?,
+        first_breach_ms: first,
+        samples: samples.clamp(0, i64::from(u32::MAX)) as u32,
+        last_value: last,
+    })
 }
 
 #[derive(Debug, Clone, FromRow)]
