@@ -82,6 +82,30 @@ const fn row(
 /// the same kind of machine (19 heartbeats/s, p99 4.1 s, 0.5 % HTTP 500s).
 const ROWS: &[Row] = &[
     row(
+        "ssh",
+        "pooled_p50_ms",
+        "pooled exec p50",
+        "ms",
+        Some(Goal::AtMost(3.0)),
+        None,
+    ),
+    row(
+        "ssh",
+        "pooled_over_controlmaster",
+        "pooled / ControlMaster p50",
+        "×",
+        Some(Goal::AtMost(0.5)),
+        None,
+    ),
+    row(
+        "ssh",
+        "fanout_p50_ms",
+        "10-host fan-out p50",
+        "ms",
+        Some(Goal::AtMost(50.0)),
+        None,
+    ),
+    row(
         "ingest",
         "heartbeats_per_s",
         "throughput",
