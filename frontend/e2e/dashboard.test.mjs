@@ -220,6 +220,74 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     assert.equal(await page.getByRole("button", { name: "7d" }).getAttribute("aria-pressed"), "true");
   });
 
+  step("a widget layout change persists for one machine; another keeps the default", async () => {
+    const widget = (id) => page.locator(`[data-widget="${id}"]`);
+    const size = async (id) => Number(await widget(id).getAttribute("data-w"));
+    await page.goto(`${fleet.base}/machines/web-01`);
+    await page.locator('[data-layout-source="default"]').waitFor();
+    await widget("cpu").locator("figure[data-chart=cpu_percent]").waitFor();
+    const cpuBefore = await size("cpu");
+    const systemBefore = await size("system");
+    await page.getByRole("region", { name: "Open alerts", exact: true }).waitFor();
+    await page.getByRole("region", { name: "Pending updates", exact: true }).waitFor();
+
+    await page.getByRole("button", { name: "Edit layout" }).click();
+    // Keyboard: the CPU widget's handle, Shift + ← twice makes it narrower.
+    const handle = page.getByRole("button", { name: "Move or resize CPU" });
+    await handle.focus();
+    await page.keyboard.press("Shift+ArrowLeft");
+    await page.keyboard.press("Shift+ArrowLeft");
+    await page.waitForFunction((w) => document.querySelector('[data-widget="cpu"]')?.getAttribute("data-w") === String(w), cpuBefore - 2);
+    // Mouse: drag the System widget's resize corner to the left.
+    const corner = widget("system").locator(".react-resizable-handle");
+    await corner.scrollIntoViewIfNeeded();
+    const box = await corner.boundingBox();
+    const cell = (await widget("system").boundingBox()).width / systemBefore;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x - cell * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.move(box.x - cell * 1.2, box.y + box.height / 2, { steps: 10 });
+    await page.mouse.up();
+    await page.waitForFunction((w) => Number(document.querySelector('[data-widget="system"]')?.getAttribute("data-w")) < w, systemBefore);
+    const systemAfter = await size("system");
+
+    const saved = page.waitForResponse(
+      (r) => r.url().endsWith("/api/v1/machines/web-01/layout") && r.request().method() === "PUT",
+    );
+    await page.getByRole("button", { name: "Save layout" }).click();
+    assert.equal((await saved).status(), 200);
+    const stored = await fleet.api("GET", "/api/v1/machines/web-01/layout");
+    assert.ok(stored.layouts, "the hub has a layout for web-01");
+
+    await page.reload();
+    await page.locator('[data-layout-source="saved"]').waitFor();
+    await widget("cpu").waitFor();
+    assert.equal(await size("cpu"), cpuBefore - 2);
+    assert.equal(await size("system"), systemAfter);
+
+    // db-01 has no saved layout and shows the default sizes.
+    assert.equal((await fleet.api("GET", "/api/v1/machines/db-01/layout")).layouts, null);
+    await page.goto(`${fleet.base}/machines/db-01`);
+    await page.locator('[data-layout-source="default"]').waitFor();
+    await widget("cpu").waitFor();
+    assert.equal(await size("cpu"), cpuBefore);
+    assert.equal(await size("system"), systemBefore);
+    // Its open CPU alert shows in the alerts widget.
+    await page.getByRole("region", { name: "Open alerts", exact: true }).getByText(/cpu/i).first().waitFor();
+    await shot("machine-detail-db");
+
+    // Reset brings web-01 back to the default.
+    await page.goto(`${fleet.base}/machines/web-01`);
+    await page.locator('[data-layout-source="saved"]').waitFor();
+    await page.getByRole("button", { name: "Edit layout" }).click();
+    await shot("machine-layout-editing");
+    await page.getByRole("button", { name: "Reset layout" }).click();
+    await page.locator('[data-layout-source="default"]').waitFor();
+    await page.waitForFunction((w) => document.querySelector('[data-widget="cpu"]')?.getAttribute("data-w") === String(w), cpuBefore);
+    assert.equal(await size("cpu"), cpuBefore);
+    assert.equal((await fleet.api("GET", "/api/v1/machines/web-01/layout")).layouts, null);
+  });
+
   step("pages not built yet say so, and navigation works from the keyboard", async () => {
     await page.goto(`${fleet.base}/`);
     await page.getByRole("heading", { name: "Dashboard", level: 1 }).waitFor();
@@ -247,9 +315,11 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
   });
 
   step("a refused key sends the operator back to sign-in", async () => {
-    await page.goto(`${fleet.base}/`);
+    // Set the key on a page without the app: a dashboard still polling would
+    // meet the revoked key first and clear it before the reload.
+    await page.goto(`${fleet.base}/api/v1/system/health`);
     await page.evaluate(() => sessionStorage.setItem("homelabcmd.apiKey", "revoked-key"));
-    await page.reload();
+    await page.goto(`${fleet.base}/`);
     await page.getByLabel("API key").waitFor();
     await page.getByRole("alert").filter({ hasText: "no longer accepts" }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem("homelabcmd.apiKey")), null);

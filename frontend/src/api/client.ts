@@ -2,7 +2,30 @@
 // `request`, which adds the operator's API key and turns a 401 into "sign in
 // again". Types come from the protocol crate (ts-rs), never hand-copied.
 
+import type { AlertAcknowledgeResponse } from "../types/generated/AlertAcknowledgeResponse";
 import type { AlertListResponse } from "../types/generated/AlertListResponse";
+import type { AlertResolveResponse } from "../types/generated/AlertResolveResponse";
+import type { AlertSnoozeResponse } from "../types/generated/AlertSnoozeResponse";
+import type { CostBreakdownResponse } from "../types/generated/CostBreakdownResponse";
+import type { CostConfigResponse } from "../types/generated/CostConfigResponse";
+import type { CostConfigUpdate } from "../types/generated/CostConfigUpdate";
+import type { CostHistoryResponse } from "../types/generated/CostHistoryResponse";
+import type { CostSummaryResponse } from "../types/generated/CostSummaryResponse";
+import type { MonthlySummaryResponse } from "../types/generated/MonthlySummaryResponse";
+import type { NotificationsResponse } from "../types/generated/NotificationsResponse";
+import type { NotificationsUpdate } from "../types/generated/NotificationsUpdate";
+import type { PackageListResponse } from "../types/generated/PackageListResponse";
+import type { PendingBreachListResponse } from "../types/generated/PendingBreachListResponse";
+import type { SavedAtResponse } from "../types/generated/SavedAtResponse";
+import type { ServerCostHistoryResponse } from "../types/generated/ServerCostHistoryResponse";
+import type { ServerThresholdOverrides } from "../types/generated/ServerThresholdOverrides";
+import type { ServerThresholdsResponse } from "../types/generated/ServerThresholdsResponse";
+import type { StatusResponse } from "../types/generated/StatusResponse";
+import type { TestWebhookResponse } from "../types/generated/TestWebhookResponse";
+import type { ThresholdsResponse } from "../types/generated/ThresholdsResponse";
+import type { ThresholdsUpdate } from "../types/generated/ThresholdsUpdate";
+import type { WidgetLayoutResponse } from "../types/generated/WidgetLayoutResponse";
+import type { WidgetLayouts } from "../types/generated/WidgetLayouts";
 import type { CardOrderSaveResponse } from "../types/generated/CardOrderSaveResponse";
 import type { ConfigResponse } from "../types/generated/ConfigResponse";
 import type { ExpectedServiceListResponse } from "../types/generated/ExpectedServiceListResponse";
@@ -19,6 +42,30 @@ export const API_KEY_STORAGE = "homelabcmd.apiKey";
 export type MetricsRange = "24h" | "7d" | "30d";
 export type SparklineMetric = "cpu_percent" | "memory_percent" | "disk_percent";
 export type SparklinePeriod = "30m" | "1h" | "6h";
+export type AlertStatus = "open" | "acknowledged" | "resolved";
+export type AlertSeverity = "critical" | "high" | "medium" | "low";
+export type CostAggregation = "daily" | "weekly" | "monthly";
+export type ServerCostPeriod = "7d" | "30d" | "90d" | "12m";
+
+/** Filters of `GET /alerts`; unset ones are left out of the query. */
+export interface AlertQuery {
+  status?: AlertStatus;
+  severity?: AlertSeverity;
+  server_id?: string;
+  /** 1–100 (the hub's default is 50). */
+  limit?: number;
+  offset?: number;
+}
+
+/** `?a=1&b=2` from the set values, or "" when none is set. */
+export function queryString(params: object): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
 
 /** A non-2xx answer; `message` is the hub's `detail` when it sent one. */
 export class ApiError extends Error {
@@ -145,9 +192,64 @@ export const api = {
     request<SectionCardOrder>("GET", "/preferences/section-order", { signal }),
   saveSectionOrder: (order: SectionCardOrder) =>
     request<CardOrderSaveResponse>("PUT", "/preferences/section-order", { body: order }),
-  listAlerts: (status?: string, signal?: AbortSignal) =>
-    request<AlertListResponse>("GET", `/alerts${status ? `?status=${id(status)}` : ""}`, {
-      signal,
-    }),
+  getPackages: (serverId: string, signal?: AbortSignal) =>
+    request<PackageListResponse>("GET", `/servers/${id(serverId)}/packages`, { signal }),
+
+  // Widget layout of the machine detail page (null layouts: the default).
+  getLayout: (machineId: string, signal?: AbortSignal) =>
+    request<WidgetLayoutResponse>("GET", `/machines/${id(machineId)}/layout`, { signal }),
+  saveLayout: (machineId: string, layouts: WidgetLayouts) =>
+    request<SavedAtResponse>("PUT", `/machines/${id(machineId)}/layout`, { body: { layouts } }),
+  resetLayout: (machineId: string) =>
+    request<StatusResponse>("DELETE", `/machines/${id(machineId)}/layout`),
+
+  listAlerts: (query: AlertQuery = {}, signal?: AbortSignal) =>
+    request<AlertListResponse>("GET", `/alerts${queryString(query)}`, { signal }),
+  listPendingBreaches: (signal?: AbortSignal) =>
+    request<PendingBreachListResponse>("GET", "/alerts/pending", { signal }),
+  acknowledgeAlert: (alertId: number) =>
+    request<AlertAcknowledgeResponse>("POST", `/alerts/${alertId}/acknowledge`),
+  resolveAlert: (alertId: number) =>
+    request<AlertResolveResponse>("POST", `/alerts/${alertId}/resolve`),
+  /** Silence notifications for `minutes` (0 ends the snooze). */
+  snoozeAlert: (alertId: number, minutes: number) =>
+    request<AlertSnoozeResponse>("POST", `/alerts/${alertId}/snooze`, { body: { minutes } }),
+
   getConfig: (signal?: AbortSignal) => request<ConfigResponse>("GET", "/config", { signal }),
+  saveThresholds: (update: ThresholdsUpdate) =>
+    request<ThresholdsResponse>("PUT", "/config/thresholds", { body: update }),
+  saveNotifications: (update: NotificationsUpdate) =>
+    request<NotificationsResponse>("PUT", "/config/notifications", { body: update }),
+  /** Slack only; the masked URL the API shows tests the stored one. */
+  testWebhook: (webhookUrl: string) =>
+    request<TestWebhookResponse>("POST", "/config/test-webhook", {
+      body: { webhook_url: webhookUrl },
+    }),
+  getCostConfig: (signal?: AbortSignal) =>
+    request<CostConfigResponse>("GET", "/config/cost", { signal }),
+  saveCostConfig: (update: CostConfigUpdate) =>
+    request<CostConfigResponse>("PUT", "/config/cost", { body: update }),
+  getServerThresholds: (serverId: string, signal?: AbortSignal) =>
+    request<ServerThresholdsResponse>("GET", `/servers/${id(serverId)}/thresholds`, { signal }),
+  saveServerThresholds: (serverId: string, overrides: ServerThresholdOverrides) =>
+    request<ServerThresholdsResponse>("PUT", `/servers/${id(serverId)}/thresholds`, {
+      body: overrides,
+    }),
+
+  getCostSummary: (signal?: AbortSignal) =>
+    request<CostSummaryResponse>("GET", "/costs/summary", { signal }),
+  getCostBreakdown: (signal?: AbortSignal) =>
+    request<CostBreakdownResponse>("GET", "/costs/breakdown", { signal }),
+  getCostHistory: (
+    range: { start_date: string; end_date: string; aggregation?: CostAggregation; server_id?: string },
+    signal?: AbortSignal,
+  ) => request<CostHistoryResponse>("GET", `/costs/history${queryString(range)}`, { signal }),
+  getMonthlyCosts: (year: number, signal?: AbortSignal) =>
+    request<MonthlySummaryResponse>("GET", `/costs/summary/monthly?year=${year}`, { signal }),
+  getServerCostHistory: (serverId: string, period: ServerCostPeriod, signal?: AbortSignal) =>
+    request<ServerCostHistoryResponse>(
+      "GET",
+      `/servers/${id(serverId)}/costs/history?period=${period}`,
+      { signal },
+    ),
 };

@@ -33,7 +33,8 @@ export function MetricChart({
   range: string;
   colour: string;
   label: string;
-  height?: number;
+  /** Pixels, or a CSS length such as "100%" inside a sized widget. */
+  height?: number | string;
 }) {
   const data = points.map((p) => ({ t: p.timestamp, v: p[metric] }));
   const gradient = `fill-${metric}`;
@@ -41,14 +42,14 @@ export function MetricChart({
     return (
       <div
         className="flex items-center justify-center rounded border border-dashed border-border-default font-mono text-sm text-text-tertiary"
-        style={{ height }}
+        style={{ height, minHeight: 120 }}
       >
         No samples in this range
       </div>
     );
   }
   return (
-    <figure aria-label={label} data-chart={metric} style={{ height }} className="w-full">
+    <figure aria-label={label} data-chart={metric} style={{ height, minHeight: 120 }} className="w-full">
       <ResponsiveContainer width="100%" height="100%">
         <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <defs>
