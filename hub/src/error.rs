@@ -24,6 +24,10 @@ pub enum ApiError {
     Validation(Vec<ValidationError>),
     #[error("request body too large (the limit is HOMELAB_CMD_MAX_BODY_BYTES)")]
     PayloadTooLarge,
+    /// A status with the contract's own code, e.g. 400 `INVALID_CREDENTIAL_TYPE`
+    /// or 503 `ENCRYPTION_KEY_MISSING`.
+    #[error("{2}")]
+    Coded(StatusCode, &'static str, String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -67,6 +71,7 @@ impl IntoResponse for ApiError {
             Self::Forbidden(m) => detail(StatusCode::FORBIDDEN, "FORBIDDEN", m),
             Self::NotFound(m) => detail(StatusCode::NOT_FOUND, "NOT_FOUND", m),
             Self::Conflict(m) => detail(StatusCode::CONFLICT, "CONFLICT", m),
+            Self::Coded(status, code, m) => detail(status, code, m),
             Self::Validation(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(HttpValidationError { detail: errors }),

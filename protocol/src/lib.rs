@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod api;
 pub mod heartbeat;
+pub mod ssh;
 
 /// Version of the wire protocol this crate describes (HomelabCmd API v1).
 pub const PROTOCOL_VERSION: &str = "1.0.0";

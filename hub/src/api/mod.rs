@@ -2,8 +2,10 @@
 //! validate, call `db`/domain functions, map the result.
 
 pub mod alerts;
+pub mod audit;
 pub mod config;
 pub mod costs;
+pub mod credentials;
 pub mod docs;
 pub mod health;
 pub mod heartbeat;
@@ -13,6 +15,7 @@ pub mod overrides;
 pub mod preferences;
 pub mod servers;
 pub mod services;
+pub mod ssh_settings;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -79,6 +82,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(costs::get_cost_history))
         .routes(routes!(costs::get_monthly_cost_summary))
         .routes(routes!(costs::get_server_cost_history))
+        .routes(routes!(
+            credentials::list_server_credentials,
+            credentials::store_server_credential
+        ))
+        .routes(routes!(credentials::delete_server_credential))
+        .routes(routes!(
+            ssh_settings::get_ssh_settings,
+            ssh_settings::update_ssh_settings
+        ))
+        .routes(routes!(
+            ssh_settings::list_ssh_keys,
+            ssh_settings::create_ssh_key
+        ))
+        .routes(routes!(ssh_settings::delete_ssh_key))
+        .routes(routes!(ssh_settings::set_default_ssh_key))
+        .routes(routes!(audit::list_audit))
 }
 
 /// Routes open without a key.

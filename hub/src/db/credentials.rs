@@ -253,6 +253,124 @@ pub async fn set_default_key(db: &Db, id: &str, audit: &AuditEntry) -> sqlx::Res
 }
 
 // ---------------------------------------------------------------------------
+// SSH defaults and resolution inputs
+// ---------------------------------------------------------------------------
+
+/// `/settings/ssh` as stored (settings key `ssh`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SshDefaults {
+    pub default_username: String,
+    pub default_port: u16,
+}
+
+impl Default for SshDefaults {
+    fn default() -> Self {
+        Self {
+            default_username: "root".into(),
+            default_port: 22,
+        }
+    }
+}
+
+pub const SSH_SETTINGS_KEY: &str = "ssh";
+
+pub async fn ssh_defaults(db: &Db) -> sqlx::Result<SshDefaults> {
+    Ok(super::settings::get::<SshDefaults>(db, SSH_SETTINGS_KEY)
+        .await?
+        .map(|s| s.value)
+        .unwrap_or_default())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("server '{0}' not found")]
+    NotFound(String),
+    #[error("{what} cannot be decrypted: {source}")]
+    Decrypt {
+        what: String,
+        #[source]
+        source: CryptoError,
+    },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Load and decrypt everything [`crate::credentials::resolve`] needs for a
+/// machine. The SSH layer calls this, then `resolve`.
+pub async fn resolve_inputs(
+    db: &Db,
+    cipher: &Cipher,
+    server_id: &str,
+) -> Result<crate::credentials::ResolveInputs, LoadError> {
+    use crate::credentials::{
+        CredentialType, DefaultKey, MachineAddress, ResolveInputs, SecretSet,
+    };
+    let server = super::servers::get(&db.read, server_id)
+        .await?
+        .ok_or_else(|| LoadError::NotFound(server_id.to_owned()))?;
+    let ssh_port: Option<i64> = sqlx::query_scalar("SELECT ssh_port FROM servers WHERE id = ?")
+        .bind(server_id)
+        .fetch_one(&db.read)
+        .await?;
+    let mut own = SecretSet::default();
+    let mut global = SecretSet::default();
+    for row in for_server(db, server_id).await? {
+        let Some(t) = CredentialType::parse(&row.credential_type) else {
+            continue;
+        };
+        let ctx = credential_context(row.server_id.as_deref(), &row.credential_type);
+        let value = cipher
+            .decrypt_string(&ctx, &row.ciphertext)
+            .map_err(|source| LoadError::Decrypt {
+                what: format!("credential {}", row.credential_type),
+                source,
+            })?;
+        let set = if row.server_id.is_some() {
+            &mut own
+        } else {
+            &mut global
+        };
+        let slot = match t {
+            CredentialType::SshPrivateKey => &mut set.private_key,
+            CredentialType::SshPassword => &mut set.password,
+            CredentialType::SudoPassword => &mut set.sudo_password,
+            CredentialType::SshKeyPassphrase => &mut set.key_passphrase,
+        };
+        *slot = Some(value);
+    }
+    let default_key = match default_key(db).await? {
+        Some((row, blob)) => Some(DefaultKey {
+            private_key: cipher
+                .decrypt_string(&ssh_key_context(&row.id), &blob)
+                .map_err(|source| LoadError::Decrypt {
+                    what: format!("SSH key '{}'", row.id),
+                    source,
+                })?,
+            id: row.id,
+            username: row.username,
+        }),
+        None => None,
+    };
+    let defaults = ssh_defaults(db).await?;
+    Ok(ResolveInputs {
+        machine: MachineAddress {
+            server_id: server.id,
+            hostname: server.hostname,
+            ip_address: server.ip_address,
+            tailscale_hostname: server.tailscale_hostname,
+            ssh_username: server.ssh_username,
+            ssh_port: ssh_port.and_then(|p| u16::try_from(p).ok()),
+            sudo_mode: server.sudo_mode,
+        },
+        own,
+        global,
+        default_key,
+        default_username: defaults.default_username,
+        default_port: defaults.default_port,
+    })
+}
+
+// ---------------------------------------------------------------------------
 // Key rotation
 // ---------------------------------------------------------------------------
 
