@@ -6,8 +6,11 @@ import SignInPage from "./pages/signin/SignInPage";
 import DashboardPage from "./pages/dashboard/DashboardPage";
 import ComingSoonPage, { NotFoundPage } from "./pages/placeholder/ComingSoonPage";
 
-// Recharts only loads with the detail page, keeping the first load small.
+// Pages load on demand (Recharts, the widget grid), keeping the first load small.
 const MachineDetailPage = lazy(() => import("./pages/machine/MachineDetailPage"));
+const AlertsPage = lazy(() => import("./pages/alerts/AlertsPage"));
+const SettingsPage = lazy(() => import("./pages/settings/SettingsPage"));
+const CostsPage = lazy(() => import("./pages/costs/CostsPage"));
 
 function Loading() {
   return <p className="p-4 font-mono text-sm text-text-tertiary">Loading…</p>;
@@ -57,7 +60,11 @@ export default function App() {
         />
         <Route
           path="alerts"
-          element={<ComingSoonPage title="Alerts" summary="Open, acknowledged and resolved alerts across the fleet, with acknowledge, resolve and snooze." />}
+          element={
+            <Suspense fallback={<Loading />}>
+              <AlertsPage />
+            </Suspense>
+          }
         />
         <Route
           path="actions"
@@ -69,11 +76,19 @@ export default function App() {
         />
         <Route
           path="costs"
-          element={<ComingSoonPage title="Costs" summary="Electricity cost per machine and for the fleet, by day, week and month." />}
+          element={
+            <Suspense fallback={<Loading />}>
+              <CostsPage />
+            </Suspense>
+          }
         />
         <Route
           path="settings"
-          element={<ComingSoonPage title="Settings" summary="Thresholds, notifications, SSH keys, Tailscale and connectivity." />}
+          element={
+            <Suspense fallback={<Loading />}>
+              <SettingsPage />
+            </Suspense>
+          }
         />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -95,17 +95,20 @@ export function WidgetGrid({
     return () => ctrl.abort();
   }, [machineId]);
 
+  // Only the operator's drags and resizes count, and only at the breakpoint
+  // on screen: the grid also reports layouts it derives while mounting or
+  // measuring, which must not overwrite the saved ones.
+  const editingRef = useRef(false);
+  editingRef.current = editing;
+  const breakpointRef = useRef(breakpoint);
+  breakpointRef.current = breakpoint;
   const onLayoutChange = useCallback(
     (_: readonly GridItem[], all: Partial<Record<string, readonly GridItem[]>>) => {
-      setLayouts((prev) => {
-        if (!prev) return prev;
-        const next = { ...prev };
-        for (const bp of BREAKPOINT_NAMES) {
-          const items = all[bp];
-          if (items) next[bp] = items.map((it) => ({ ...it }));
-        }
-        return next;
-      });
+      if (!editingRef.current) return;
+      const bp = breakpointRef.current;
+      const items = all[bp];
+      if (!items) return;
+      setLayouts((prev) => (prev ? { ...prev, [bp]: items.map((it) => ({ ...it })) } : prev));
     },
     [],
   );
