@@ -443,6 +443,14 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await menu.click();
     await page.locator("#mobile-nav").getByRole("link", { name: "Alerts" }).click();
     await page.waitForURL(/\/alerts$/);
+    // The machine page stacks its widgets in one column.
+    await page.goto(`${fleet.base}/machines/web-01`);
+    await page.locator('[data-widget="system"]').waitFor();
+    const cpu = await page.locator('[data-widget="cpu"]').boundingBox();
+    const system = await page.locator('[data-widget="system"]').boundingBox();
+    assert.ok(Math.abs(cpu.width - system.width) < 2 && cpu.width > 300, "one full-width column");
+    await page.locator('figure[data-chart="cpu_percent"]').waitFor();
+    await shot("machine-detail-phone");
     await page.setViewportSize(DESKTOP);
   });
 

@@ -140,9 +140,16 @@ export function WidgetGrid({
     setMessage(null);
   };
 
-  const cancel = () => {
-    if (before) setLayouts(before);
+  // Unmount the grid, then show `next` in a fresh one: the old grid can no
+  // longer report its own copy over it.
+  const replaceLayouts = (next: GridLayouts) => {
+    setLayouts(null);
     setRevision((r) => r + 1);
+    requestAnimationFrame(() => setLayouts(next));
+  };
+
+  const cancel = () => {
+    if (before) replaceLayouts(before);
     setEditing(false);
     setMessage(null);
   };
@@ -166,8 +173,7 @@ export function WidgetGrid({
     setBusy(true);
     try {
       await api.resetLayout(machineId);
-      setLayouts(toGrid(mergeLayouts(null)));
-      setRevision((r) => r + 1);
+      replaceLayouts(toGrid(mergeLayouts(null)));
       setSaved(false);
       setEditing(false);
       setMessage({ error: false, text: "Back to the default layout." });
