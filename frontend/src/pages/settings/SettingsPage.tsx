@@ -29,6 +29,7 @@ const primary =
 const secondary =
   "rounded-md border border-border-strong px-3 py-1.5 text-sm text-text-secondary hover:border-accent hover:text-accent disabled:opacity-50";
 const METRICS = ["cpu", "memory", "disk"] as const;
+const METRIC_NAMES = { cpu: "CPU", memory: "Memory", disk: "Root disk" } as const;
 
 type Outcome = { error: boolean; text: string } | null;
 
@@ -141,7 +142,7 @@ function ThresholdsSection({ config, onSaved }: { config: ConfigResponse; onSave
       <form onSubmit={save} className="flex flex-col gap-4" aria-label="Alert thresholds">
         {METRICS.map((m) => (
           <fieldset key={m} className="grid grid-cols-1 gap-2 sm:grid-cols-3">
-            <legend className="mb-1 text-sm font-medium capitalize text-text-secondary">{m}</legend>
+            <legend className="mb-1 text-sm font-medium text-text-secondary">{METRIC_NAMES[m]}</legend>
             <NumberField label={`${m} high`} unit="%" min={0} max={100} value={form[m].high} onChange={(v) => set(m, "high", v)} />
             <NumberField label={`${m} critical`} unit="%" min={0} max={100} value={form[m].critical} onChange={(v) => set(m, "critical", v)} />
             <NumberField label={`${m} sustained`} unit="s" min={0} max={600} value={form[m].sustained} onChange={(v) => set(m, "sustained", v)} />
@@ -410,7 +411,7 @@ function OverridesSection() {
             <p className="text-xs text-text-tertiary">Leave a field empty to follow the global threshold (shown greyed).</p>
             {METRICS.map((m) => (
               <fieldset key={m} className="grid grid-cols-1 gap-2 sm:grid-cols-3">
-                <legend className="mb-1 text-sm font-medium capitalize text-text-secondary">{m}</legend>
+                <legend className="mb-1 text-sm font-medium text-text-secondary">{METRIC_NAMES[m]}</legend>
                 {(["high", "critical", "sustained"] as const).map((k) => {
                   const eff = data.effective[m];
                   const inherited = k === "high" ? eff.high_percent : k === "critical" ? eff.critical_percent : eff.sustained_seconds;
