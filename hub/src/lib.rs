@@ -1,6 +1,7 @@
 //! HomelabCmd hub as a library, so integration tests can build the router
 //! without a process. The binary is `src/main.rs`.
 
+pub mod admin_cli;
 pub mod alerts;
 pub mod api;
 pub mod app;

@@ -2,7 +2,9 @@
 //!
 //! `homelabcmd serve` (the default) starts the API, the dashboard and the
 //! background tasks, configured from `HOMELAB_CMD_*` variables (see the
-//! README); `homelabcmd generate-key` prints a new encryption key.
+//! README); `homelabcmd generate-key` prints a new encryption key;
+//! `homelabcmd audit verify` checks the audit hash chain and
+//! `homelabcmd rotate-key` re-encrypts stored secrets under a new key.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,6 +39,25 @@ enum Command {
     /// Print a new random 32-byte encryption key, base64-encoded, for
     /// HOMELABCMD_ENCRYPTION_KEY.
     GenerateKey,
+    /// Audit trail maintenance.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Re-encrypt every stored credential and SSH key under a new key (one
+    /// transaction), then set HOMELABCMD_ENCRYPTION_KEY to it.
+    RotateKey {
+        /// The new base64 key (prefer the env variable: argv is visible to
+        /// other local users).
+        #[arg(long, env = "HOMELABCMD_NEW_ENCRYPTION_KEY", hide_env_values = true)]
+        new_key: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit hash chain; exit 1 naming the first bad row.
+    Verify,
 }
 
 fn main() -> std::process::ExitCode {
@@ -48,6 +69,14 @@ fn main() -> std::process::ExitCode {
             println!("{}", base64::engine::general_purpose::STANDARD.encode(key));
             std::process::ExitCode::SUCCESS
         }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => offline(cli.config.as_deref(), |c| async move {
+            homelabcmd::admin_cli::audit_verify(&c).await
+        }),
+        Command::RotateKey { new_key } => offline(cli.config.as_deref(), |c| async move {
+            homelabcmd::admin_cli::rotate_key(&c, new_key.as_deref()).await
+        }),
         Command::Serve => {
             let config = match Config::from_env(cli.config.as_deref()) {
                 Ok(c) => c,
@@ -71,6 +100,26 @@ fn main() -> std::process::ExitCode {
             }
         }
     }
+}
+
+/// Run a maintenance subcommand with the same configuration as `serve`.
+fn offline<F, Fut>(file: Option<&std::path::Path>, run: F) -> std::process::ExitCode
+where
+    F: FnOnce(Config) -> Fut,
+    Fut: std::future::Future<Output = std::process::ExitCode>,
+{
+    let config = match Config::from_env(file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("homelabcmd: configuration error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(run(config))
 }
 
 fn init_tracing(debug: bool) {
