@@ -171,6 +171,10 @@ pub struct ServerResponse {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub seconds_since_seen: Option<i64>,
+    /// Docker containers as the newest heartbeat reported them; null when the
+    /// agent never reported any (no Docker access) (extension).
+    #[serde(default)]
+    pub containers: Option<Vec<crate::heartbeat::ContainerStatus>>,
 }
 
 /// Newest metrics of a machine.

@@ -16,6 +16,7 @@ use serde_json::Value;
 pub const EXTENSIONS: &[(&str, &str)] = &[
     ("ServerResponse", "offline_threshold_seconds"),
     ("ServerResponse", "seconds_since_seen"),
+    ("ServerResponse", "containers"),
     ("ServerCreate", "offline_threshold_seconds"),
     ("ServerCreate", "tailscale_hostname"),
     ("ServerUpdate", "offline_threshold_seconds"),

@@ -146,6 +146,7 @@ pub fn to_response(
         drift_detection_enabled: row.drift_detection_enabled,
         offline_threshold_seconds: threshold,
         seconds_since_seen: row.last_seen.map(|s| ((now_ms - s) / 1000).max(0)),
+        containers: parse_stored(row.containers.as_deref()),
     }
 }
 
