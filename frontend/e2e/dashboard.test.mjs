@@ -213,6 +213,12 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     assert.match(await page.getByRole("region", { name: "Network interfaces", exact: true }).innerText(), /eth0/);
     assert.match(await page.getByRole("region", { name: "Services", exact: true }).innerText(), /ssh/);
     assert.match(await page.getByRole("region", { name: "System", exact: true }).innerText(), /Debian GNU\/Linux 12/);
+    const containers = page.getByRole("region", { name: "Containers", exact: true });
+    assert.match(await containers.innerText(), /2 running · 1 not running/);
+    // The exited one comes first, with the offline (square) LED.
+    const rows = await containers.locator("[data-container]").evaluateAll((els) => els.map((e) => e.getAttribute("data-container")));
+    assert.deepEqual(rows, ["backup-job", "nginx", "postgres"]);
+    assert.equal(await containers.locator('[data-container="backup-job"] [data-status]').getAttribute("data-status"), "offline");
     await shot("machine-detail");
 
     const weekly = page.waitForResponse((r) => r.url().includes("/metrics?range=7d"));

@@ -156,7 +156,8 @@ export class Fleet {
   }
 
   /**
-   * web-01: two hours of CPU history plus filesystems, interfaces, services.
+   * web-01: two hours of CPU history plus filesystems, interfaces, services,
+ *   containers (one exited).
    * db-01: an open CPU alert (warning). backup-nas: offline (short threshold).
    * media-01: paused. laptop: a workstation that stopped reporting.
    */
@@ -174,6 +175,11 @@ export class Fleet {
         filesystems: sample.filesystems,
         network_interfaces: sample.network_interfaces,
         services: sample.services,
+        containers: [
+          { name: "nginx", image: "nginx:1.27-alpine", state: "running", status: "Up 3 hours" },
+          { name: "postgres", image: "postgres:16", state: "running", status: "Up 3 hours (healthy)" },
+          { name: "backup-job", image: "restic/restic:0.17", state: "exited", status: "Exited (1) 20 minutes ago" },
+        ],
       },
     });
     await this.api("POST", "/api/v1/servers/web-01/services", { service_name: "ssh", is_critical: true });

@@ -58,6 +58,7 @@ export function machine(overrides: Partial<ServerResponse> = {}): ServerResponse
     drift_detection_enabled: false,
     offline_threshold_seconds: 180,
     seconds_since_seen: 5,
+    containers: null,
     ...overrides,
   };
 }

@@ -14,6 +14,7 @@ import { usePolling } from "../../lib/usePolling";
 import { WidgetGrid } from "./WidgetGrid";
 import {
   AlertsWidget,
+  ContainersPanel,
   CpuWidget,
   FilesystemsPanel,
   MemoryHistoryWidget,
@@ -74,6 +75,7 @@ function Widgets({ machine }: { machine: ServerResponse }) {
         updates: <UpdatesWidget machineId={machine.id} />,
         filesystems: <FilesystemsPanel machine={machine} />,
         network: <NetworkPanel machine={machine} />,
+        containers: <ContainersPanel machine={machine} />,
         services: <ServicesPanel machineId={machine.id} />,
         system: <SystemInfoPanel machine={machine} />,
       }}

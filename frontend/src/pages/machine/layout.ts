@@ -23,6 +23,7 @@ export type WidgetId =
   | "filesystems"
   | "network"
   | "services"
+  | "containers"
   | "system";
 
 export interface WidgetSpec {
@@ -42,6 +43,7 @@ export const WIDGETS: WidgetSpec[] = [
   { id: "resources", title: "Memory and disk", h: 8, minW: 2, minH: 6 },
   { id: "filesystems", title: "Filesystems", h: 7, minW: 3, minH: 4 },
   { id: "network", title: "Network interfaces", h: 7, minW: 2, minH: 4 },
+  { id: "containers", title: "Containers", h: 8, minW: 2, minH: 4 },
   { id: "services", title: "Services", h: 8, minW: 2, minH: 4 },
   { id: "updates", title: "Pending updates", h: 8, minW: 2, minH: 4 },
   { id: "system", title: "System", h: 8, minW: 2, minH: 6 },
@@ -87,13 +89,15 @@ export function defaultLayouts(): WidgetLayouts {
     [["cpu", 8], ["alerts", 4]],
     [["memory", 6], ["resources", 6]],
     [["filesystems", 7], ["network", 5]],
-    [["services", 4], ["updates", 4], ["system", 4]],
+    [["containers", 7], ["services", 5]],
+    [["updates", 6], ["system", 6]],
   ];
   const pairs: [WidgetId, number][][] = [
     [["cpu", 12]],
     [["alerts", 6], ["resources", 6]],
     [["memory", 12]],
     [["filesystems", 12]],
+    [["containers", 12]],
     [["network", 6], ["services", 6]],
     [["updates", 6], ["system", 6]],
   ];

@@ -16,6 +16,7 @@ import { sortAlerts } from "../../lib/alerts";
 import { bytes, megabytes, relativeTime, uptime } from "../../lib/format";
 import type { LedState } from "../../lib/status";
 import { usePolling } from "../../lib/usePolling";
+import { containerLed, containerSummary, sortContainers } from "./containers";
 
 const POLL_MS = 15_000;
 const RANGES: MetricsRange[] = ["24h", "7d", "30d"];
@@ -198,6 +199,57 @@ export function NetworkPanel({ machine }: { machine: ServerResponse }) {
                   </td>
                   <td className={`${td} text-right`}>{bytes(n.rx_bytes)}</td>
                   <td className={`${td} text-right`}>{bytes(n.tx_bytes)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+/** Docker containers from the newest heartbeat (refreshed with the machine). */
+export function ContainersPanel({ machine }: { machine: ServerResponse }) {
+  const list = machine.containers;
+  return (
+    <Panel
+      title="Containers"
+      fill
+      actions={
+        list && list.length > 0 && (
+          <span className="font-mono text-xs text-text-tertiary">{containerSummary(list)}</span>
+        )
+      }
+    >
+      {list == null ? (
+        <p className="text-sm text-text-tertiary">
+          No container report: the agent has no Docker access on this machine.
+        </p>
+      ) : list.length === 0 ? (
+        <p className="text-sm text-text-tertiary">No containers.</p>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="w-full text-sm">
+            <thead>
+              <tr className="border-b border-border-default">
+                <th className={th}>Container</th>
+                <th className={th}>Image</th>
+                <th className={th}>State</th>
+                <th className={th}>Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sortContainers(list).map((c) => (
+                <tr key={c.name} className="border-b border-border-default/50" data-container={c.name}>
+                  <td className={`${td} text-text-primary`}>{c.name}</td>
+                  <td className={`${td} max-w-48 truncate text-text-tertiary`} title={c.image}>
+                    {c.image}
+                  </td>
+                  <td className={td}>
+                    <StatusLed state={containerLed(c.state)} label={c.state} />
+                  </td>
+                  <td className={`${td} text-xs text-text-tertiary`}>{c.status ?? "–"}</td>
                 </tr>
               ))}
             </tbody>
