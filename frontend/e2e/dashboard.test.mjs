@@ -199,6 +199,41 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     assert.deepEqual(await sectionIds("Servers"), expected);
   });
 
+  step("hover quick actions pause and unpause a machine, from the keyboard too", async () => {
+    const card = page.locator('[data-machine-id="web-01"]');
+    const actions = page.locator('[data-quick-actions="web-01"]');
+    const opacity = () => actions.evaluate((el) => getComputedStyle(el).opacity);
+    await page.mouse.move(0, 0);
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('[data-quick-actions="web-01"]')).opacity === "0");
+
+    // Keyboard: Tab from the card's link (past its reorder grip) reaches
+    // Open, then Pause, and shows them.
+    await card.getByRole("link", { name: "web-01.lan", exact: true }).focus();
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(), "Reorder web-01.lan");
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(), "Open web-01.lan");
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('[data-quick-actions="web-01"]')).opacity === "1");
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(), "Pause web-01.lan: maintenance mode");
+    const paused = page.waitForResponse((r) => r.url().endsWith("/servers/web-01/pause"));
+    await page.keyboard.press("Enter");
+    assert.equal((await paused).status(), 200);
+    await card.getByText("Maintenance").waitFor();
+    assert.equal((await fleet.api("GET", "/api/v1/servers/web-01")).is_paused, true);
+
+    // Pointer: hovering shows them; Unpause ends maintenance.
+    await page.mouse.move(0, 0);
+    await card.hover();
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('[data-quick-actions="web-01"]')).opacity === "1");
+    assert.equal(await opacity(), "1");
+    await card.getByRole("button", { name: "Unpause web-01.lan: end maintenance" }).click();
+    await card.getByRole("button", { name: "Pause web-01.lan: maintenance mode" }).waitFor();
+    await card.getByText("Maintenance").waitFor({ state: "detached" });
+    assert.equal((await fleet.api("GET", "/api/v1/servers/web-01")).is_paused, false);
+  });
+
   step("the detail page shows the CPU chart and machine facts", async () => {
     await page.locator('[data-machine-id="web-01"]').getByRole("link", { name: /^web-01/ }).click();
     await page.waitForURL(/\/machines\/web-01$/);

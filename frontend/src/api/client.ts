@@ -186,6 +186,11 @@ export const api = {
       `/servers/${id(serverId)}/metrics/sparkline?metric=${metric}&period=${period}`,
       { signal },
     ),
+  /** Maintenance mode: notifications silenced, actions wait for approval. */
+  pauseServer: (serverId: string) =>
+    request<ServerResponse>("PUT", `/servers/${id(serverId)}/pause`),
+  unpauseServer: (serverId: string) =>
+    request<ServerResponse>("PUT", `/servers/${id(serverId)}/unpause`),
   listServices: (serverId: string, signal?: AbortSignal) =>
     request<ExpectedServiceListResponse>("GET", `/servers/${id(serverId)}/services`, { signal }),
   getSectionOrder: (signal?: AbortSignal) =>

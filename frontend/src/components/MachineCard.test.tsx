@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { render, screen } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { MachineCard } from "./MachineCard";
 import { machine } from "../test/fixtures";
@@ -68,5 +68,37 @@ describe("MachineCard", () => {
     expect(screen.getByRole("meter", { name: "RAM" })).toHaveAttribute("aria-valuetext", "40%");
     expect(screen.getByRole("meter", { name: "Disk" })).toHaveAttribute("aria-valuetext", "55%");
     expect(screen.getByRole("img", { name: "NAS CPU, last 30 minutes" })).toBeInTheDocument();
+  });
+
+  it("has no quick actions unless the dashboard gives it something to do", () => {
+    renderCard({});
+    expect(screen.queryByRole("group", { name: /^Quick actions/ })).toBeNull();
+  });
+
+  it("offers Open and Pause as keyboard-reachable quick actions", async () => {
+    const toggle = vi.fn().mockResolvedValue(undefined);
+    const m = machine({});
+    render(
+      <MemoryRouter>
+        <MachineCard machine={m} now={NOW} onTogglePause={toggle} />
+      </MemoryRouter>,
+    );
+    const group = screen.getByRole("group", { name: "Quick actions for NAS" });
+    expect(screen.getByRole("link", { name: "Open NAS" })).toHaveAttribute("href", "/machines/nas-01");
+    const pause = screen.getByRole("button", { name: "Pause NAS: maintenance mode" });
+    expect(group).toContainElement(pause);
+    expect(pause.tabIndex).toBe(0);
+    fireEvent.click(pause);
+    expect(toggle).toHaveBeenCalledWith(m);
+    await waitFor(() => expect(pause).toBeEnabled());
+  });
+
+  it("offers Unpause for a machine in maintenance", () => {
+    render(
+      <MemoryRouter>
+        <MachineCard machine={machine({ is_paused: true })} now={NOW} onTogglePause={vi.fn()} />
+      </MemoryRouter>,
+    );
+    expect(screen.getByRole("button", { name: "Unpause NAS: end maintenance" })).toHaveTextContent("Unpause");
   });
 });

@@ -1,7 +1,9 @@
 // Machine card (BRAND.md): LED with shape + text, name, type icon,
 // connectivity badge, CPU/RAM/disk bars, CPU sparkline, maintenance badge.
-// No data fetching here: the dashboard passes everything in.
+// No data fetching here: the dashboard passes everything in, including what
+// the hover quick actions do.
 
+import { useState } from "react";
 import { Link } from "react-router";
 import type { ServerResponse } from "../types/generated/ServerResponse";
 import { displayName, isWorkstation, machineStatus } from "../lib/status";
@@ -9,7 +11,7 @@ import { megabytes } from "../lib/format";
 import { StatusLed } from "./StatusLed";
 import { UsageBar } from "./UsageBar";
 import { Sparkline } from "./Sparkline";
-import { ServerIcon, WorkstationIcon, WrenchIcon } from "./icons";
+import { OpenIcon, PlayIcon, ServerIcon, WorkstationIcon, WrenchIcon } from "./icons";
 
 export function MaintenanceBadge() {
   return (
@@ -20,11 +22,65 @@ export function MaintenanceBadge() {
   );
 }
 
+const quickButton =
+  "inline-flex items-center gap-1 rounded px-1.5 py-1 text-xs text-text-secondary hover:bg-bg-tertiary hover:text-accent disabled:opacity-50";
+
+/**
+ * Open and pause/unpause, shown while the pointer is over the card or focus
+ * is inside it (always on touch screens). They sit above the card's
+ * whole-card link, and are ordinary buttons in the tab order.
+ */
+function QuickActions({
+  machine,
+  name,
+  onTogglePause,
+}: {
+  machine: ServerResponse;
+  name: string;
+  onTogglePause: (m: ServerResponse) => Promise<void>;
+}) {
+  const [busy, setBusy] = useState(false);
+  const paused = machine.is_paused;
+  const toggle = async () => {
+    setBusy(true);
+    try {
+      await onTogglePause(machine);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div
+      role="group"
+      aria-label={`Quick actions for ${name}`}
+      data-quick-actions={machine.id}
+      className="relative z-10 -my-1 flex items-center gap-0.5 rounded-md border border-border-default bg-bg-secondary opacity-0 transition-opacity group-hover:opacity-100 group-focus-within:opacity-100 pointer-coarse:opacity-100"
+    >
+      <Link to={`/machines/${encodeURIComponent(machine.id)}`} className={quickButton} aria-label={`Open ${name}`}>
+        <OpenIcon className="h-3.5 w-3.5" />
+        Open
+      </Link>
+      <button
+        type="button"
+        className={quickButton}
+        disabled={busy}
+        onClick={toggle}
+        aria-label={paused ? `Unpause ${name}: end maintenance` : `Pause ${name}: maintenance mode`}
+        title={paused ? "End maintenance" : "Maintenance mode: notifications silenced, actions wait for approval"}
+      >
+        {paused ? <PlayIcon className="h-3.5 w-3.5" /> : <WrenchIcon className="h-3.5 w-3.5" />}
+        {paused ? "Unpause" : "Pause"}
+      </button>
+    </div>
+  );
+}
+
 export function MachineCard({
   machine,
   sparkline,
   handle,
   now,
+  onTogglePause,
 }: {
   machine: ServerResponse;
   /** CPU % over the last 30 minutes, oldest first. */
@@ -32,6 +88,8 @@ export function MachineCard({
   /** Drag handle, when the card sits in a sortable list. */
   handle?: React.ReactNode;
   now?: Date;
+  /** Pause or unpause (maintenance); no quick actions without it. */
+  onTogglePause?: (m: ServerResponse) => Promise<void>;
 }) {
   const status = machineStatus(machine, now);
   const m = machine.latest_metrics;
@@ -68,7 +126,12 @@ export function MachineCard({
       <div className="flex flex-wrap items-center gap-2">
         <StatusLed state={status.led} label={status.label} />
         {status.paused && <MaintenanceBadge />}
-        <span className="ml-auto rounded bg-bg-tertiary px-1.5 py-0.5 font-mono text-[11px] text-text-tertiary">
+        {onTogglePause && (
+          <span className="ml-auto">
+            <QuickActions machine={machine} name={name} onTogglePause={onTogglePause} />
+          </span>
+        )}
+        <span className={`${onTogglePause ? "" : "ml-auto "}rounded bg-bg-tertiary px-1.5 py-0.5 font-mono text-[11px] text-text-tertiary`}>
           {machine.tailscale_hostname ? "Tailscale" : "Direct"}
         </span>
       </div>

@@ -118,3 +118,21 @@ export const CloseIcon = (p: IconProps) => (
     <path d="m6 6 12 12M18 6 6 18" />
   </Svg>
 );
+
+export const OpenIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5" />
+  </Svg>
+);
+
+export const PlayIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M7 4.5v15L19 12z" />
+  </Svg>
+);
+
+export const RestartIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M4 12a8 8 0 1 0 2.3-5.6M4 4v4h4" />
+  </Svg>
+);

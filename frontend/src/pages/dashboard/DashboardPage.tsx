@@ -9,6 +9,7 @@ import { ErrorNote } from "../../components/Panel";
 import { SearchIcon } from "../../components/icons";
 import { applyOrder, moveId } from "../../lib/order";
 import {
+  displayName,
   isWorkstation,
   matchesFilter,
   matchesSearch,
@@ -91,6 +92,18 @@ export default function DashboardPage() {
     };
   }
 
+  const [pauseError, setPauseError] = useState<string | null>(null);
+  const togglePause = async (m: ServerResponse) => {
+    setPauseError(null);
+    try {
+      await (m.is_paused ? api.unpauseServer(m.id) : api.pauseServer(m.id));
+    } catch (e) {
+      const what = m.is_paused ? "unpause" : "pause";
+      setPauseError(`Could not ${what} ${displayName(m)}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    fleet.refresh();
+  };
+
   return (
     <div className="mx-auto max-w-screen-2xl">
       <div className="flex flex-wrap items-center justify-between gap-3">
@@ -117,9 +130,9 @@ export default function DashboardPage() {
           <ErrorNote error={fleet.error} />
         </div>
       )}
-      {orderError && (
+      {(orderError || pauseError) && (
         <p role="alert" className="mt-4 text-sm text-status-error">
-          {orderError}
+          {orderError ?? pauseError}
         </p>
       )}
 
@@ -137,6 +150,7 @@ export default function DashboardPage() {
             machines={visible(servers)}
             sparklines={sparklines}
             onMove={move("servers", servers)}
+            onTogglePause={togglePause}
             emptyText={servers.length ? "No server matches." : "No servers."}
           />
           <MachineSection
@@ -144,6 +158,7 @@ export default function DashboardPage() {
             machines={visible(workstations)}
             sparklines={sparklines}
             onMove={move("workstations", workstations)}
+            onTogglePause={togglePause}
             emptyText={workstations.length ? "No workstation matches." : "No workstations."}
           />
         </>

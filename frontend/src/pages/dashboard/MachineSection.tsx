@@ -26,9 +26,11 @@ import { displayName } from "../../lib/status";
 function SortableCard({
   machine,
   sparkline,
+  onTogglePause,
 }: {
   machine: ServerResponse;
   sparkline?: (number | null)[];
+  onTogglePause?: (m: ServerResponse) => Promise<void>;
 }) {
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } =
     useSortable({ id: machine.id });
@@ -41,6 +43,7 @@ function SortableCard({
       <MachineCard
         machine={machine}
         sparkline={sparkline}
+        onTogglePause={onTogglePause}
         handle={
           <button
             type="button"
@@ -64,12 +67,14 @@ export function MachineSection({
   machines,
   sparklines,
   onMove,
+  onTogglePause,
   emptyText,
 }: {
   title: string;
   machines: ServerResponse[];
   sparklines: Record<string, (number | null)[]>;
   onMove: (activeId: string, overId: string) => void;
+  onTogglePause?: (m: ServerResponse) => Promise<void>;
   emptyText: string;
 }) {
   const sensors = useSensors(
@@ -97,7 +102,12 @@ export function MachineSection({
           <SortableContext items={machines.map((m) => m.id)} strategy={rectSortingStrategy}>
             <ul className="grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-3 2xl:grid-cols-4">
               {machines.map((m) => (
-                <SortableCard key={m.id} machine={m} sparkline={sparklines[m.id]} />
+                <SortableCard
+                  key={m.id}
+                  machine={m}
+                  sparkline={sparklines[m.id]}
+                  onTogglePause={onTogglePause}
+                />
               ))}
             </ul>
           </SortableContext>
