@@ -40,6 +40,35 @@ pub struct Config {
     pub alert_check_interval_seconds: u64,
     /// Operator-defined SSH commands (`commands:` in the YAML file only).
     pub commands: crate::catalog::CustomCommands,
+    /// SSH executor knobs (`HOMELAB_CMD_SSH_*`), see [`SshConfig`].
+    pub ssh: SshConfig,
+}
+
+/// Timeouts and limits of the SSH executor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshConfig {
+    /// TCP connect + key exchange + authentication (`HOMELAB_CMD_SSH_CONNECT_TIMEOUT_SECONDS`, 10).
+    pub connect_timeout_seconds: u64,
+    /// Commands without a catalog timeout of their own (`HOMELAB_CMD_SSH_COMMAND_TIMEOUT_SECONDS`, 60).
+    pub command_timeout_seconds: u64,
+    /// Commands running at once per machine; more get 429 on
+    /// `/commands/execute` and wait their turn as actions
+    /// (`HOMELAB_CMD_SSH_MAX_CONCURRENT_PER_SERVER`, 4).
+    pub max_concurrent_per_server: usize,
+    /// stdout and stderr are each kept up to this many bytes
+    /// (`HOMELAB_CMD_SSH_OUTPUT_CAP_BYTES`, 65536).
+    pub output_cap_bytes: usize,
+}
+
+impl Default for SshConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout_seconds: 10,
+            command_timeout_seconds: 60,
+            max_concurrent_per_server: 4,
+            output_cap_bytes: 64 * 1024,
+        }
+    }
 }
 
 // Secrets stay out of logs even when the whole config is debug-printed.
@@ -65,6 +94,7 @@ impl fmt::Debug for Config {
                 &self.alert_check_interval_seconds,
             )
             .field("commands", &self.commands.keys().collect::<Vec<_>>())
+            .field("ssh", &self.ssh)
             .finish()
     }
 }
@@ -92,6 +122,7 @@ impl Default for Config {
             webhook_url: None,
             alert_check_interval_seconds: 15,
             commands: Default::default(),
+            ssh: SshConfig::default(),
         }
     }
 }
@@ -138,6 +169,19 @@ const SETTINGS: &[(&str, &str)] = &[
         "HOMELAB_CMD_ALERT_CHECK_INTERVAL_SECONDS",
         "alert_check_interval_seconds",
     ),
+    (
+        "HOMELAB_CMD_SSH_CONNECT_TIMEOUT_SECONDS",
+        "ssh_connect_timeout_seconds",
+    ),
+    (
+        "HOMELAB_CMD_SSH_COMMAND_TIMEOUT_SECONDS",
+        "ssh_command_timeout_seconds",
+    ),
+    (
+        "HOMELAB_CMD_SSH_MAX_CONCURRENT_PER_SERVER",
+        "ssh_max_concurrent_per_server",
+    ),
+    ("HOMELAB_CMD_SSH_OUTPUT_CAP_BYTES", "ssh_output_cap_bytes"),
 ];
 
 impl Config {
@@ -288,6 +332,20 @@ impl Config {
         if let Some((src, v)) = lookup("HOMELAB_CMD_ALERT_CHECK_INTERVAL_SECONDS") {
             c.alert_check_interval_seconds = parse_range(&v, 1, 3600).map_err(|m| bad(&src, m))?;
         }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_SSH_CONNECT_TIMEOUT_SECONDS") {
+            c.ssh.connect_timeout_seconds = parse_range(&v, 1, 300).map_err(|m| bad(&src, m))?;
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_SSH_COMMAND_TIMEOUT_SECONDS") {
+            c.ssh.command_timeout_seconds = parse_range(&v, 1, 86_400).map_err(|m| bad(&src, m))?;
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_SSH_MAX_CONCURRENT_PER_SERVER") {
+            c.ssh.max_concurrent_per_server =
+                parse_range(&v, 1, 64).map_err(|m| bad(&src, m))? as usize;
+        }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_SSH_OUTPUT_CAP_BYTES") {
+            c.ssh.output_cap_bytes =
+                parse_range(&v, 1024, 16 * 1024 * 1024).map_err(|m| bad(&src, m))? as usize;
+        }
         Ok(c)
     }
 
@@ -390,6 +448,35 @@ mod tests {
         assert_eq!(c.host.to_string(), "0.0.0.0");
         assert_eq!(c.database_path, PathBuf::from("./data/homelab.db"));
         assert!(c.uses_default_api_key());
+    }
+
+    #[test]
+    fn ssh_knobs_have_defaults_and_env_overrides() {
+        let c = Config::load(&env(&[]), None, None).unwrap();
+        assert_eq!(c.ssh, SshConfig::default());
+        let c = Config::load(
+            &env(&[
+                ("HOMELAB_CMD_SSH_CONNECT_TIMEOUT_SECONDS", "3"),
+                ("HOMELAB_CMD_SSH_MAX_CONCURRENT_PER_SERVER", "2"),
+            ]),
+            None,
+            Some("ssh_output_cap_bytes: 2048\n"),
+        )
+        .unwrap();
+        assert_eq!(c.ssh.connect_timeout_seconds, 3);
+        assert_eq!(c.ssh.max_concurrent_per_server, 2);
+        assert_eq!(c.ssh.output_cap_bytes, 2048);
+        let e = Config::load(
+            &env(&[("HOMELAB_CMD_SSH_MAX_CONCURRENT_PER_SERVER", "0")]),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("HOMELAB_CMD_SSH_MAX_CONCURRENT_PER_SERVER"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! HomelabCmd hub as a library, so integration tests can build the router
 //! without a process. The binary is `src/main.rs`.
 
+pub mod actions;
 pub mod admin_cli;
 pub mod alerts;
 pub mod api;
@@ -15,6 +16,7 @@ pub mod credentials;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod executor;
 pub mod ingest;
 pub mod notify;
 pub mod retention;

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::executor::Executor;
 use crate::ingest::Ingestor;
 
 #[derive(Clone)]
@@ -20,19 +21,24 @@ pub struct AppState {
     pub notifier_wake: Arc<tokio::sync::Notify>,
     /// The heartbeat group-commit writer.
     pub ingestor: Ingestor,
+    /// Runs catalog actions over SSH (pool, host keys, credentials, audit).
+    pub executor: Executor,
 }
 
 impl AppState {
     /// Build the state; starts the heartbeat writer task, so call it inside
     /// a Tokio runtime.
     pub fn new(db: Db, config: Config) -> Self {
+        let config = Arc::new(config);
+        let notifier_wake = Arc::new(tokio::sync::Notify::new());
         Self {
             ingestor: Ingestor::spawn(db.clone()),
+            executor: Executor::new(db.clone(), config.clone(), notifier_wake.clone()),
             db,
-            config: Arc::new(config),
+            config,
             started: Instant::now(),
             rollup_dirty_from: Arc::new(AtomicI64::new(i64::MAX)),
-            notifier_wake: Arc::new(tokio::sync::Notify::new()),
+            notifier_wake,
         }
     }
 

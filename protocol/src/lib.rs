@@ -7,6 +7,7 @@
 //! agents and clients keep working. 64-bit integers are exported to
 //! TypeScript as `number`: byte counters stay far below 2^53.
 
+pub mod actions;
 pub mod alerts;
 pub mod api;
 pub mod heartbeat;

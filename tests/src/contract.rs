@@ -35,6 +35,8 @@ pub const EXTENSIONS: &[(&str, &str)] = &[
     ("NotificationsUpdate", "discord_webhook_url"),
     ("NotificationsUpdate", "ntfy_url"),
     ("NotificationsUpdate", "webhook_url"),
+    ("CommandExecuteResponse", "stdout_truncated"),
+    ("CommandExecuteResponse", "stderr_truncated"),
 ];
 
 fn spec() -> &'static Value {

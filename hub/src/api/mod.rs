@@ -1,9 +1,12 @@
 //! HTTP handlers, one module per resource. Handlers stay thin: parse and
 //! validate, call `db`/domain functions, map the result.
 
+pub mod actions;
 pub mod alerts;
 pub mod audit;
+pub mod commands;
 pub mod config;
+pub mod connectivity;
 pub mod costs;
 pub mod credentials;
 pub mod docs;
@@ -45,6 +48,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(servers::unpause_server))
         .routes(routes!(servers::list_packages))
         .routes(routes!(servers::list_server_actions))
+        .routes(routes!(actions::list_actions, actions::create_action))
+        .routes(routes!(actions::get_action))
+        .routes(routes!(actions::approve_action))
+        .routes(routes!(actions::reject_action))
+        .routes(routes!(actions::cancel_action))
+        .routes(routes!(actions::restart_service))
+        .routes(routes!(commands::execute_command))
+        .routes(routes!(commands::test_server_ssh))
+        .routes(routes!(commands::test_scan_connection))
+        .routes(routes!(commands::get_host_key))
+        .routes(routes!(commands::accept_host_key))
+        .routes(routes!(
+            connectivity::get_connectivity,
+            connectivity::put_connectivity
+        ))
+        .routes(routes!(connectivity::get_connectivity_status))
         .routes(routes!(metrics::get_metrics_history))
         .routes(routes!(metrics::get_sparkline))
         .routes(routes!(metrics::export_metrics))

@@ -338,6 +338,57 @@ pub async fn resolve(
     Ok(done.rows_affected() == 1)
 }
 
+/// Open an alert the engine does not manage (it ignores condition keys it
+/// cannot parse), e.g. the SSH executor's `host_key` / `host_key_changed`.
+/// `None` if one is already active for `condition_key`.
+#[allow(clippy::too_many_arguments)]
+pub async fn open_external(
+    tx: &mut Transaction<'_, Sqlite>,
+    server_id: &str,
+    condition_key: &str,
+    alert_type: &str,
+    severity: Severity,
+    title: &str,
+    message: &str,
+    now_ms: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO alerts (server_id, condition_key, alert_type, severity, status, title, message,
+            created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(server_id)
+    .bind(condition_key)
+    .bind(alert_type)
+    .bind(severity.as_str())
+    .bind(title)
+    .bind(message)
+    .bind(now_ms)
+    .bind(now_ms)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Resolve the active alert of `condition_key` on a machine, if any
+/// (not auto-resolved: an operator acted). Returns its id.
+pub async fn resolve_external(
+    db: &Db,
+    server_id: &str,
+    condition_key: &str,
+    now_ms: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "UPDATE alerts SET status = 'resolved', resolved_at = ?1, updated_at = ?1
+         WHERE server_id = ?2 AND condition_key = ?3 AND status != 'resolved' RETURNING id",
+    )
+    .bind(now_ms)
+    .bind(server_id)
+    .bind(condition_key)
+    .fetch_optional(&db.write)
+    .await
+}
+
 /// Open → acknowledged. Returns `false` unless the alert was open.
 pub async fn acknowledge(db: &Db, id: i64, now_ms: i64) -> sqlx::Result<bool> {
     let done = sqlx::query(
