@@ -19,6 +19,7 @@ pub mod error;
 pub mod executor;
 pub mod ingest;
 pub mod notify;
+pub mod packs;
 pub mod retention;
 pub mod settings;
 pub mod ssh;

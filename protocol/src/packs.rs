@@ -1,0 +1,410 @@
+//! Configuration packs: listing, assignment, compliance checks, diffs and
+//! the fleet summary (HomelabCmd's contract names). Fields and enum values
+//! beyond the contract are listed in docs/API.md's extensions table.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::api::api_type;
+
+api_type! {
+/// `GET /api/v1/config/packs`.
+pub struct ConfigPackListResponse {
+    /// Every pack that loaded (invalid ones are skipped and logged).
+    pub packs: Vec<ConfigPackMetadata>,
+    /// Number of packs.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: i64,
+}
+
+/// One pack in the list.
+pub struct ConfigPackMetadata {
+    /// Pack id: the file name without `.yaml`.
+    pub name: String,
+    /// Display name from the file's `name:`.
+    pub display_name: String,
+    /// What the pack is for.
+    pub description: String,
+    /// Items including inherited ones.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub item_count: i64,
+    /// Parent pack id.
+    pub extends: Option<String>,
+    /// The pack file's modification time.
+    pub last_updated: DateTime<Utc>,
+    /// (extension) The author's `version:` of the pack.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub version: Option<i64>,
+}
+
+/// `GET /api/v1/config/packs/{pack_name}`.
+pub struct ConfigPack {
+    /// Display name.
+    pub name: String,
+    /// What the pack is for.
+    pub description: String,
+    /// Parent pack id.
+    pub extends: Option<String>,
+    /// Items (inherited ones first when `resolve_extends`).
+    pub items: PackItems,
+    /// (extension) The author's `version:` of the pack.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub version: Option<i64>,
+}
+
+/// A pack's items.
+pub struct PackItems {
+    /// Managed files.
+    pub files: Vec<FileItem>,
+    /// Required packages.
+    pub packages: Vec<PackageItem>,
+    /// Expected settings.
+    pub settings: Vec<SettingItem>,
+    /// (extension) Managed directories.
+    #[serde(default)]
+    pub directories: Vec<DirectoryItem>,
+    /// (extension) Service states.
+    #[serde(default)]
+    pub services: Vec<ServiceItem>,
+}
+
+/// A managed file.
+pub struct FileItem {
+    /// Path; `~/` is the login user's home.
+    pub path: String,
+    /// Octal mode, e.g. `0644` (empty when the pack does not check it).
+    pub mode: String,
+    /// Template file name under `templates/`.
+    pub template: Option<String>,
+    /// Expected `sha256:<hex>` of the content, when the pack fixes it
+    /// (inline content; templates depend on the host).
+    pub content_hash: Option<String>,
+    /// What the file is.
+    pub description: Option<String>,
+    /// (extension) `user` or `user:group`.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// (extension) `present` or `absent`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// (extension) The inline content.
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+/// (extension) A managed directory.
+pub struct DirectoryItem {
+    /// Path; `~/` is the login user's home.
+    pub path: String,
+    /// Octal mode, when checked.
+    pub mode: Option<String>,
+    /// `user` or `user:group`.
+    pub owner: Option<String>,
+    /// `present` or `absent`.
+    pub state: String,
+    /// What the directory is for.
+    pub description: Option<String>,
+}
+
+/// A required package.
+pub struct PackageItem {
+    /// Debian package name.
+    pub name: String,
+    /// Lowest acceptable version (dpkg ordering).
+    pub min_version: Option<String>,
+    /// What the package is for.
+    pub description: Option<String>,
+}
+
+/// An expected setting.
+pub struct SettingItem {
+    /// Variable, config key, or (extension) whitelisted command name.
+    pub key: String,
+    /// Expected value.
+    pub expected: String,
+    /// `env_var`, `config`, or (extension) `command`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What the setting does.
+    pub description: Option<String>,
+    /// (extension) The file of a `config` setting.
+    #[serde(default)]
+    pub file: Option<String>,
+}
+
+/// (extension) A systemd unit's expected state.
+pub struct ServiceItem {
+    /// Unit name.
+    pub name: String,
+    /// Should be enabled at boot.
+    pub enabled: Option<bool>,
+    /// Should be running.
+    pub running: Option<bool>,
+    /// What the service is.
+    pub description: Option<String>,
+}
+
+/// `GET`/`PUT /api/v1/servers/{server_id}/config/packs`.
+pub struct PackAssignmentResponse {
+    /// Server slug.
+    pub server_id: String,
+    /// Assigned pack ids (the machine-type default when none were set).
+    pub assigned_packs: Vec<String>,
+    /// Whether drift detection runs for this server.
+    pub drift_detection_enabled: bool,
+}
+
+/// `PUT /api/v1/servers/{server_id}/config/packs`.
+pub struct PackAssignmentRequest {
+    /// Pack ids; must include `base`.
+    pub packs: Vec<String>,
+    /// (extension) Turn drift detection on or off; unchanged when absent.
+    #[serde(default)]
+    pub drift_detection_enabled: Option<bool>,
+}
+
+/// `POST /api/v1/servers/{server_id}/config/check`.
+pub struct ConfigCheckRequest {
+    /// Pack to check against.
+    pub pack_name: String,
+}
+
+/// A check's result.
+pub struct ConfigCheckResponse {
+    /// Server slug.
+    pub server_id: String,
+    /// Pack checked.
+    pub pack_name: String,
+    /// No mismatches.
+    pub is_compliant: bool,
+    /// What differs.
+    pub mismatches: Vec<MismatchItem>,
+    /// When the check ran.
+    pub checked_at: DateTime<Utc>,
+    /// How long it took.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub check_duration_ms: i64,
+}
+
+/// What kind of difference a mismatch is.
+#[derive(Copy, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MismatchType {
+    /// A file or directory that should exist does not.
+    MissingFile,
+    /// Mode differs.
+    WrongPermissions,
+    /// Content (hash) differs.
+    WrongContent,
+    /// Package not installed.
+    MissingPackage,
+    /// Installed version below `min_version`.
+    WrongVersion,
+    /// Setting value differs.
+    WrongSetting,
+    /// (extension) Owner or group differs.
+    WrongOwner,
+    /// (extension) A file where a directory is expected or the reverse.
+    WrongType,
+    /// (extension) A path with `state: absent` exists.
+    UnexpectedFile,
+    /// (extension) Service not enabled / running as expected.
+    WrongService,
+    /// (extension) The item could not be checked (unreadable file, a
+    /// malformed or truncated report line).
+    CheckError,
+}
+
+/// One difference.
+pub struct MismatchItem {
+    /// Kind of difference.
+    #[serde(rename = "type")]
+    pub kind: MismatchType,
+    /// File path, package name, setting key or (extension) service name.
+    pub item: String,
+    /// What the pack wants.
+    pub expected: MismatchExpected,
+    /// What the host has.
+    pub actual: MismatchActual,
+}
+
+/// Expected state (only the fields that matter for the item are set).
+#[derive(Default)]
+pub struct MismatchExpected {
+    /// File should exist.
+    pub exists: Option<bool>,
+    /// Octal mode.
+    pub mode: Option<String>,
+    /// sha256 hex of the content.
+    pub hash: Option<String>,
+    /// Package should be installed.
+    pub installed: Option<bool>,
+    /// Lowest acceptable version.
+    pub min_version: Option<String>,
+    /// Setting value.
+    pub value: Option<String>,
+    /// (extension) `user` or `user:group`.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// (extension) `file` or `directory`.
+    #[serde(default)]
+    pub file_type: Option<String>,
+    /// (extension) Service enabled at boot.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// (extension) Service running.
+    #[serde(default)]
+    pub running: Option<bool>,
+}
+
+/// Actual state found.
+#[derive(Default)]
+pub struct MismatchActual {
+    /// File exists.
+    pub exists: Option<bool>,
+    /// Octal mode.
+    pub mode: Option<String>,
+    /// sha256 hex of the content.
+    pub hash: Option<String>,
+    /// Package installed.
+    pub installed: Option<bool>,
+    /// Installed version.
+    pub version: Option<String>,
+    /// Setting value (`null`: unset / not found).
+    pub value: Option<String>,
+    /// (extension) `user:group`.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// (extension) `file`, `directory`, `symlink` or `other`.
+    #[serde(default)]
+    pub file_type: Option<String>,
+    /// (extension) Service enabled at boot.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// (extension) Service running.
+    #[serde(default)]
+    pub running: Option<bool>,
+    /// (extension) Why the item could not be checked.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// `GET /api/v1/servers/{server_id}/config/checks`.
+pub struct ConfigCheckHistoryResponse {
+    /// Server slug.
+    pub server_id: String,
+    /// Newest first.
+    pub checks: Vec<ConfigCheckHistoryItem>,
+    /// Checks stored for this server.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: i64,
+}
+
+/// One past check.
+pub struct ConfigCheckHistoryItem {
+    /// Check id.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// Pack checked.
+    pub pack_name: String,
+    /// No mismatches.
+    pub is_compliant: bool,
+    /// Number of mismatches.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub mismatch_count: i64,
+    /// When the check ran.
+    pub checked_at: DateTime<Utc>,
+    /// How long it took.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub check_duration_ms: i64,
+}
+
+/// `GET /api/v1/servers/{server_id}/config/diff?pack=`.
+pub struct ConfigDiffResponse {
+    /// Server slug.
+    pub server_id: String,
+    /// Pack checked.
+    pub pack_name: String,
+    /// No mismatches.
+    pub is_compliant: bool,
+    /// Counts.
+    pub summary: DiffSummary,
+    /// Mismatches with diffs.
+    pub mismatches: Vec<DiffMismatchItem>,
+    /// When the newest check ran.
+    pub checked_at: DateTime<Utc>,
+}
+
+/// Counts of a diff.
+pub struct DiffSummary {
+    /// Items checked.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total_items: i64,
+    /// Items without a mismatch.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub compliant: i64,
+    /// Items with at least one mismatch.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub mismatched: i64,
+}
+
+/// A mismatch with its category and, for content, a unified diff.
+pub struct DiffMismatchItem {
+    /// Kind of difference.
+    #[serde(rename = "type")]
+    pub kind: MismatchType,
+    /// `files`, `packages`, `settings` or (extension) `services`.
+    pub category: String,
+    /// File path, package name, setting key or service name.
+    pub item: String,
+    /// What the pack wants.
+    pub expected: MismatchExpected,
+    /// What the host has.
+    pub actual: MismatchActual,
+    /// Unified diff from the host's file (`---`) to the pack's (`+++`).
+    pub diff: Option<String>,
+}
+
+/// `GET /api/v1/config/compliance`.
+pub struct ComplianceSummaryResponse {
+    /// Counts.
+    pub summary: ComplianceSummaryStats,
+    /// Every machine, checked or not.
+    pub machines: Vec<ComplianceMachineSummary>,
+}
+
+/// Fleet counts.
+pub struct ComplianceSummaryStats {
+    /// Machines whose newest check found nothing.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub compliant: i64,
+    /// Machines whose newest check found mismatches.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub non_compliant: i64,
+    /// Machines never checked.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub never_checked: i64,
+    /// All machines.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: i64,
+}
+
+/// One machine's compliance.
+pub struct ComplianceMachineSummary {
+    /// Server slug.
+    pub id: String,
+    /// Display name (hostname when unset).
+    pub display_name: String,
+    /// `compliant`, `non_compliant` or `never_checked`.
+    pub status: String,
+    /// Pack of the newest check.
+    pub pack: Option<String>,
+    /// Mismatches of the newest check.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub mismatch_count: Option<i64>,
+    /// When last checked.
+    pub checked_at: Option<DateTime<Utc>>,
+}
+}
