@@ -262,6 +262,43 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     assert.equal(await page.getByRole("button", { name: "7d" }).getAttribute("aria-pressed"), "true");
   });
 
+  step("the dashboard and the machine page update without a reload (15 s polling)", async () => {
+    // Two tabs at once, so both wait out one polling interval together.
+    const dash = await context.newPage();
+    try {
+      // The key lives in sessionStorage, which a new tab does not share.
+      await dash.addInitScript((key) => sessionStorage.setItem("homelabcmd.apiKey", key), API_KEY);
+      await dash.goto(`${fleet.base}/`);
+      await dash.locator('[data-machine-id="web-01"]').waitFor();
+      await page.goto(`${fleet.base}/machines/web-01`);
+      const containers = page.getByRole("region", { name: "Containers", exact: true });
+      await containers.locator('[data-container="nginx"]').waitFor();
+      const loads = [];
+      page.on("framenavigated", (f) => f === page.mainFrame() && loads.push(f.url()));
+      dash.on("framenavigated", (f) => f === dash.mainFrame() && loads.push(f.url()));
+
+      const since = Date.now();
+      await fleet.heartbeat("live-01", { cpu: 11 });
+      await fleet.heartbeat("web-01", {
+        cpu: 35,
+        extra: {
+          containers: [{ name: "redis", image: "redis:7", state: "running", status: "Up 2 seconds" }],
+        },
+      });
+      await Promise.all([
+        dash.locator('[data-machine-id="live-01"]').waitFor({ timeout: 20_000 }),
+        containers.locator('[data-container="redis"]').waitFor({ timeout: 20_000 }),
+      ]);
+      assert.ok(Date.now() - since <= 17_000, `updated within one interval (${Date.now() - since} ms)`);
+      await containers.locator('[data-container="nginx"]').waitFor({ state: "detached" });
+      assert.deepEqual(loads, [], "no reload or navigation");
+    } finally {
+      await dash.close();
+      // live-01 would change the counts later steps expect.
+      await fleet.api("DELETE", "/api/v1/servers/live-01").catch((e) => console.error(e.message));
+    }
+  });
+
   step("a widget layout change persists for one machine; another keeps the default", async () => {
     const widget = (id) => page.locator(`[data-widget="${id}"]`);
     const size = async (id) => Number(await widget(id).getAttribute("data-w"));
