@@ -85,7 +85,7 @@ fn thresholds_from(stored: Option<&str>) -> ThresholdsConfig {
 }
 
 /// Evaluate one machine after a heartbeat was stored.
-pub async fn on_heartbeat(state: &AppState, out: &Ingested, hb: &HeartbeatRequest) {
+pub async fn on_heartbeat(state: &AppState, out: Ingested, hb: &HeartbeatRequest) {
     if !out.is_newest {
         // A replayed old sample says nothing about now.
         return;
@@ -97,10 +97,15 @@ pub async fn on_heartbeat(state: &AppState, out: &Ingested, hb: &HeartbeatReques
         memory: m.and_then(|m| m.memory_percent),
         disk: m.and_then(|m| m.disk_percent),
         rebooted: out.rebooted,
-        containers_exited: out.containers_exited.clone(),
+        containers_exited: out.containers_exited,
         security_updates: hb.security_updates,
     };
-    if let Err(e) = evaluate_server(state, &out.server_id, Some(sample), now_ms()).await {
+    let result = match out.alert_context {
+        // Read by the heartbeat's own script: no second round trip.
+        Some(ctx) => evaluate(state, ctx, Some(sample), now_ms()).await,
+        None => evaluate_server(state, &out.server_id, Some(sample), now_ms()).await,
+    };
+    if let Err(e) = result {
         tracing::warn!(server_id = %out.server_id, error = ?e, "alert evaluation failed");
     }
 }
@@ -115,6 +120,16 @@ pub async fn evaluate_server(
     let Some(ctx) = db::alerts::load_context(&state.db, server_id).await? else {
         return Ok(());
     };
+    evaluate(state, ctx, sample, now).await
+}
+
+/// Decide on `ctx` and apply the decision.
+async fn evaluate(
+    state: &AppState,
+    ctx: db::alerts::EvalContext,
+    sample: Option<Sample>,
+    now: i64,
+) -> anyhow::Result<()> {
     let thresholds = thresholds_from(ctx.thresholds.as_deref());
     let rules = rules_from(&thresholds, &ctx.overrides);
     let reported: Vec<ServiceStatusPayload> = ctx

@@ -62,10 +62,11 @@ pub async fn receive_heartbeat(
     if out.registered {
         tracing::info!(server_id = %out.server_id, "auto-registered new machine");
     }
-    crate::alerts::runner::on_heartbeat(&state, &out, &hb).await;
+    let registered = out.registered;
+    crate::alerts::runner::on_heartbeat(&state, out, &hb).await;
     Ok(Json(HeartbeatResponse {
         status: "ok".into(),
-        server_registered: out.registered,
+        server_registered: registered,
         pending_commands: Vec::new(),
         results_acknowledged: Vec::new(),
     }))

@@ -81,7 +81,7 @@ pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<AlertRow>> {
 }
 
 /// Everything the alert engine needs about one machine, read in one query.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EvalContext {
     pub server_id: String,
     /// Display name, else hostname.
@@ -102,7 +102,7 @@ pub struct EvalContext {
 }
 
 #[derive(FromRow)]
-struct EvalContextRow {
+pub(crate) struct EvalContextRow {
     id: String,
     server_name: String,
     machine_type: String,
@@ -117,16 +117,16 @@ struct EvalContextRow {
     pending: String,
 }
 
-/// Load one machine's [`EvalContext`]; `None` if the machine is gone.
-///
-/// One statement on purpose: this runs after every heartbeat, and each
-/// sqlx call is a hand-off to a connection thread (the cost that limited
-/// ingest, docs/benchmarks.md). The lists come back as JSON arrays.
-pub async fn load_context(db: &Db, server_id: &str) -> sqlx::Result<Option<EvalContext>> {
-    let row: Option<EvalContextRow> = sqlx::query_as(
+/// The [`EvalContext`] query for the machine `?1`. A macro so that the
+/// heartbeat script can end with it (`db::heartbeat`) and read the context
+/// in the same hand-off that stored the sample.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! eval_context_sql {
+    () => {
         "SELECT s.id, COALESCE(s.display_name, s.hostname) AS server_name, s.machine_type,
             s.is_paused, s.last_seen, s.offline_threshold_seconds, s.services,
-            (SELECT value FROM settings WHERE key = ?2) AS thresholds,
+            (SELECT value FROM settings WHERE key = 'thresholds') AS thresholds,
             (SELECT json_group_array(json_array(metric, high_percent, critical_percent,
                 sustained_seconds)) FROM threshold_overrides WHERE server_id = s.id) AS overrides,
             (SELECT json_group_array(json_array(service_name, is_critical))
@@ -135,59 +135,79 @@ pub async fn load_context(db: &Db, server_id: &str) -> sqlx::Result<Option<EvalC
                 FROM alerts WHERE server_id = s.id AND status != 'resolved') AS active,
             (SELECT json_group_array(json_array(metric, first_breach_at, samples, last_value))
                 FROM pending_breaches WHERE server_id = s.id) AS pending
-         FROM servers s WHERE s.id = ?1",
-    )
-    .bind(server_id)
-    .bind(crate::settings::THRESHOLDS_KEY)
-    .fetch_optional(&db.read)
-    .await?;
-    let Some(r) = row else {
-        return Ok(None);
+         FROM servers s WHERE s.id = ?1;"
     };
-    // SQLite wrote these arrays itself, so they parse; a failure is a
-    // schema mismatch worth an error rather than a silently empty list.
-    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
-    type OverrideTuple = (String, Option<i64>, Option<i64>, Option<i64>);
-    let overrides: Vec<OverrideTuple> = serde_json::from_str(&r.overrides).map_err(decode)?;
-    let expected: Vec<(String, i64)> = serde_json::from_str(&r.expected).map_err(decode)?;
-    let active: Vec<(i64, String, String, i64)> =
-        serde_json::from_str(&r.active).map_err(decode)?;
-    let pending: Vec<(String, i64, i64, f64)> = serde_json::from_str(&r.pending).map_err(decode)?;
-    Ok(Some(EvalContext {
-        server_id: r.id,
-        server_name: r.server_name,
-        is_workstation: r.machine_type == "workstation",
-        is_paused: r.is_paused,
-        last_seen: r.last_seen,
-        offline_threshold_seconds: r.offline_threshold_seconds,
-        reported_services: r.services,
-        thresholds: r.thresholds,
-        overrides: overrides
-            .into_iter()
-            .map(
-                |(metric, high_percent, critical_percent, sustained_seconds)| OverrideRow {
-                    metric,
-                    high_percent,
-                    critical_percent,
-                    sustained_seconds,
-                },
-            )
-            .collect(),
-        expected_services: expected
-            .into_iter()
-            .map(|(name, critical)| (name, critical != 0))
-            .collect(),
-        active: active
-            .into_iter()
-            .filter_map(|(id, key, sev, at)| active_alert(id, &key, &sev, at))
-            .collect(),
-        pending: pending
-            .into_iter()
-            .filter_map(|(metric, first, samples, last)| {
-                pending_breach(&metric, first, samples, last)
-            })
-            .collect(),
-    }))
+}
+
+/// Load one machine's [`EvalContext`]; `None` if the machine is gone.
+///
+/// One statement on purpose: the alert runner needs it after every
+/// heartbeat, and each sqlx call is a hand-off to a connection thread (the
+/// cost that limited ingest, docs/benchmarks.md). The lists come back as
+/// JSON arrays.
+pub async fn load_context(db: &Db, server_id: &str) -> sqlx::Result<Option<EvalContext>> {
+    // The query names the thresholds settings key literally.
+    const _: () = assert!(matches!(
+        crate::settings::THRESHOLDS_KEY.as_bytes(),
+        b"thresholds"
+    ));
+    let row: Option<EvalContextRow> = sqlx::query_as(eval_context_sql!())
+        .bind(server_id)
+        .fetch_optional(&db.read)
+        .await?;
+    row.map(EvalContext::try_from).transpose()
+}
+
+impl TryFrom<EvalContextRow> for EvalContext {
+    type Error = sqlx::Error;
+
+    fn try_from(r: EvalContextRow) -> sqlx::Result<Self> {
+        // SQLite wrote these arrays itself, so they parse; a failure is a
+        // schema mismatch worth an error rather than a silently empty list.
+        let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+        type OverrideTuple = (String, Option<i64>, Option<i64>, Option<i64>);
+        let overrides: Vec<OverrideTuple> = serde_json::from_str(&r.overrides).map_err(decode)?;
+        let expected: Vec<(String, i64)> = serde_json::from_str(&r.expected).map_err(decode)?;
+        let active: Vec<(i64, String, String, i64)> =
+            serde_json::from_str(&r.active).map_err(decode)?;
+        let pending: Vec<(String, i64, i64, f64)> =
+            serde_json::from_str(&r.pending).map_err(decode)?;
+        Ok(EvalContext {
+            server_id: r.id,
+            server_name: r.server_name,
+            is_workstation: r.machine_type == "workstation",
+            is_paused: r.is_paused,
+            last_seen: r.last_seen,
+            offline_threshold_seconds: r.offline_threshold_seconds,
+            reported_services: r.services,
+            thresholds: r.thresholds,
+            overrides: overrides
+                .into_iter()
+                .map(
+                    |(metric, high_percent, critical_percent, sustained_seconds)| OverrideRow {
+                        metric,
+                        high_percent,
+                        critical_percent,
+                        sustained_seconds,
+                    },
+                )
+                .collect(),
+            expected_services: expected
+                .into_iter()
+                .map(|(name, critical)| (name, critical != 0))
+                .collect(),
+            active: active
+                .into_iter()
+                .filter_map(|(id, key, sev, at)| active_alert(id, &key, &sev, at))
+                .collect(),
+            pending: pending
+                .into_iter()
+                .filter_map(|(metric, first, samples, last)| {
+                    pending_breach(&metric, first, samples, last)
+                })
+                .collect(),
+        })
+    }
 }
 
 /// Count and up to three titles of active alerts per machine, for cards.
@@ -435,7 +455,7 @@ pub async fn get_in(tx: &mut Transaction<'_, Sqlite>, id: i64) -> sqlx::Result<O
     .await
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct OverrideRow {
     pub metric: String,
     pub high_percent: Option<i64>,

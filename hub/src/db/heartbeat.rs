@@ -5,7 +5,9 @@
 
 use homelabcmd_protocol::heartbeat::HeartbeatRequest;
 use sha2::{Digest, Sha256};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{FromRow as _, Row as _, Sqlite, Transaction};
+
+use super::alerts::{EvalContext, EvalContextRow};
 
 use super::Db;
 
@@ -26,6 +28,9 @@ pub struct Ingested {
     pub rebooted: bool,
     /// Containers running in the previous sample that have now exited.
     pub containers_exited: Vec<String>,
+    /// The alert engine's view of the machine after this sample, read in the
+    /// same transaction (newest samples only; a replay is not evaluated).
+    pub alert_context: Option<EvalContext>,
 }
 
 /// Why a heartbeat was refused.
@@ -106,7 +111,8 @@ const STORE_OLDER_SAMPLE: &str = concat!(
     "UPDATE servers SET last_seen = ?5, ip_address = COALESCE(?6, ip_address) WHERE id = ?1;"
 );
 
-/// The machine's newest sample: its rows, and it becomes the latest state.
+/// The machine's newest sample: its rows, it becomes the latest state, and
+/// the alert context is read back.
 /// ?20.. are the state columns; ?35 is the package check time (NULL when the
 /// heartbeat carried no package list).
 const STORE_NEWEST_SAMPLE: &str = concat!(
@@ -133,7 +139,9 @@ const STORE_NEWEST_SAMPLE: &str = concat!(
         updates_available = COALESCE(?33, updates_available),
         security_updates = COALESCE(?34, security_updates),
         packages_checked_at = COALESCE(?35, packages_checked_at)
-     WHERE id = ?1;"
+     WHERE id = ?1;",
+    // Last, the alert engine's view of the machine, as updated above.
+    crate::eval_context_sql!()
 );
 
 /// Store `hb`, received at `now_ms` (hub clock) from `client_ip`, in its
@@ -241,9 +249,17 @@ pub async fn ingest_in(
     } else {
         query
     };
-    // The metrics INSERT is the only statement that returns a row, and only
-    // when the sample was new.
-    let sample_stored = !query.fetch_all(&mut **tx).await?.is_empty();
+    // Rows come back from the metrics INSERT (one column, only when the
+    // sample was new) and, for the newest sample, the alert context.
+    let mut sample_stored = false;
+    let mut alert_context = None;
+    for row in query.fetch_all(&mut **tx).await? {
+        if row.columns().len() == 1 {
+            sample_stored = true;
+        } else {
+            alert_context = Some(EvalContext::try_from(EvalContextRow::from_row(&row)?)?);
+        }
+    }
 
     let mut packages_written = false;
     if is_newest && let Some(packages) = &hb.packages {
@@ -265,6 +281,7 @@ pub async fn ingest_in(
         is_newest,
         rebooted,
         containers_exited,
+        alert_context,
     })
 }
 
@@ -516,6 +533,39 @@ mod tests {
         let stored: Vec<homelabcmd_protocol::heartbeat::FilesystemMetric> =
             serde_json::from_str(row.filesystems.as_deref().unwrap()).unwrap();
         assert_eq!(stored.len(), fs.len());
+    }
+
+    #[tokio::test]
+    async fn the_newest_sample_reads_back_the_alert_context_and_a_replay_does_not() {
+        let (db, _dir) = test_db().await;
+        let mut hb = sample();
+        ingest(&db, &hb, 1_000, None).await.unwrap();
+        sqlx::query(
+            "INSERT INTO expected_services (server_id, service_name, is_critical, enabled,
+                created_at) VALUES ('peer-agent-01', 'sshd', 1, 1, 0)",
+        )
+        .execute(&db.write)
+        .await
+        .unwrap();
+        hb.timestamp += chrono::Duration::seconds(60);
+        let out = ingest(&db, &hb, 2_000, None).await.unwrap();
+        let ctx = out.alert_context.expect("context for the newest sample");
+        assert_eq!(
+            ctx.last_seen,
+            Some(2_000),
+            "read after this heartbeat's update"
+        );
+        assert_eq!(ctx.expected_services, vec![("sshd".to_owned(), true)]);
+        let standalone = crate::db::alerts::load_context(&db, "peer-agent-01")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ctx, standalone);
+
+        let mut old = hb.clone();
+        old.timestamp -= chrono::Duration::seconds(600);
+        let replay = ingest(&db, &old, 3_000, None).await.unwrap();
+        assert!(replay.sample_stored && replay.alert_context.is_none());
     }
 
     #[tokio::test]
