@@ -4,9 +4,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use homelabcmd_protocol::api::{
-    ActionListResponse, ActionResponse, ErrorResponse, FilesystemMetricResponse,
-    HttpValidationError, LatestMetrics, NetworkInterfaceMetricResponse, PackageListResponse,
-    PackageResponse, ServerCreate, ServerListResponse, ServerResponse, ServerUpdate,
+    ActionListResponse, ErrorResponse, FilesystemMetricResponse, HttpValidationError,
+    LatestMetrics, NetworkInterfaceMetricResponse, PackageListResponse, PackageResponse,
+    ServerCreate, ServerListResponse, ServerResponse, ServerUpdate,
 };
 use homelabcmd_protocol::heartbeat::{FilesystemMetric, MetricsPayload, NetworkInterfaceMetric};
 use serde::Deserialize;
@@ -348,30 +348,7 @@ pub async fn list_server_actions(
     let (rows, total) =
         db::actions::list_actions(&state.db, &server_id, q.status.as_deref(), limit, offset)
             .await?;
-    let actions = rows
-        .into_iter()
-        .map(|a| ActionResponse {
-            id: a.id,
-            server_id: a.server_id,
-            action_type: a.action_type,
-            status: a.status,
-            service_name: a.service_name,
-            command: a.command,
-            alert_id: a.alert_id,
-            created_at: to_dt(a.created_at),
-            created_by: a.created_by,
-            approved_at: opt_dt(a.approved_at),
-            approved_by: a.approved_by,
-            rejected_at: opt_dt(a.rejected_at),
-            rejected_by: a.rejected_by,
-            rejection_reason: a.rejection_reason,
-            executed_at: opt_dt(a.executed_at),
-            completed_at: opt_dt(a.completed_at),
-            exit_code: a.exit_code,
-            stdout: a.stdout,
-            stderr: a.stderr,
-        })
-        .collect();
+    let actions = rows.into_iter().map(super::actions::to_response).collect();
     Ok(Json(ActionListResponse {
         actions,
         total,
