@@ -52,6 +52,18 @@ enum Command {
         #[arg(long, env = "HOMELABCMD_NEW_ENCRYPTION_KEY", hide_env_values = true)]
         new_key: Option<String>,
     },
+    /// Configuration packs (docs/packs.md).
+    Packs {
+        #[command(subcommand)]
+        command: PacksCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PacksCommand {
+    /// Check every pack in DIR (default HOMELAB_CMD_PACKS_DIR or ./packs);
+    /// errors are printed as file:line:column; exit 1 if any pack is bad.
+    Validate { dir: Option<PathBuf> },
 }
 
 #[derive(Subcommand)]
@@ -77,6 +89,9 @@ fn main() -> std::process::ExitCode {
         Command::RotateKey { new_key } => offline(cli.config.as_deref(), |c| async move {
             homelabcmd::admin_cli::rotate_key(&c, new_key.as_deref()).await
         }),
+        Command::Packs {
+            command: PacksCommand::Validate { dir },
+        } => homelabcmd::packs::validate_cli(dir.as_deref()),
         Command::Serve => {
             let config = match Config::from_env(cli.config.as_deref()) {
                 Ok(c) => c,
@@ -149,6 +164,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              (generate one with `homelabcmd generate-key`)"
         );
     }
+    homelabcmd::packs::load_at_start(&homelabcmd::packs::dir_from_env());
     let db = Db::open(&config.database_path).await?;
     let addr = SocketAddr::new(config.host, config.port);
     let state = AppState::new(db, config);

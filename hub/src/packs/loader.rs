@@ -770,6 +770,27 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_packs_load() {
+        let set = load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../packs"));
+        assert_eq!(set.errors, vec![], "{:#?}", set.errors);
+        let max = set.get("developer-max").unwrap();
+        assert_eq!(max.chain, ["base", "developer-lite", "developer-max"]);
+        assert!(
+            max.items
+                .packages
+                .iter()
+                .any(|p| p.name.as_str() == "ripgrep")
+        );
+        assert!(
+            max.items
+                .files
+                .iter()
+                .any(|f| f.path.as_str() == "~/.gitconfig")
+        );
+        assert!(max.templates.contains_key("gitconfig"));
+    }
+
+    #[test]
     fn a_missing_directory_is_one_error() {
         let set = load_dir(Path::new("/nonexistent/packs"));
         assert!(set.resolved.is_empty());
