@@ -498,14 +498,74 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("costs");
   });
 
+  step("a service restart, approvals, output and the audit trail on the Actions page", async () => {
+    // web-01 is not in maintenance: the restart runs at once. The e2e hub has
+    // no SSH credentials, so it fails, with the reason as its output.
+    await page.goto(`${fleet.base}/machines/web-01`);
+    const services = page.getByRole("region", { name: "Services", exact: true });
+    await services.getByRole("button", { name: "Restart ssh" }).click();
+    const restarted = page.waitForResponse((r) => r.url().endsWith("/servers/web-01/services/ssh/restart"));
+    await services.getByRole("button", { name: "Confirm restart of ssh" }).click();
+    assert.equal((await restarted).status(), 201);
+    const note = services.getByRole("status");
+    await note.waitFor();
+    const sshAction = Number(/action #(\d+)/.exec(await note.innerText())[1]);
+
+    // media-01 is in maintenance: its actions wait for approval.
+    const create = (service) =>
+      fleet.api("POST", "/api/v1/actions", { server_id: "media-01", action_type: "restart_service", service_name: service });
+    const plex = await create("plex");
+    const jellyfin = await create("jellyfin");
+    assert.equal(plex.status, "pending");
+
+    await note.getByRole("link", { name: "Actions →" }).click();
+    await page.waitForURL(/\/actions\?machine=web-01$/);
+    await page.getByRole("heading", { name: "Actions", level: 1 }).waitFor();
+    const history = page.getByRole("list", { name: "Action history" });
+    const sshRow = history.locator(`[data-action-id="${sshAction}"]`);
+    await history.locator(`[data-action-id="${sshAction}"][data-action-status="failed"]`).waitFor({ timeout: 30_000 });
+    await sshRow.getByRole("button", { name: `Output of action ${sshAction}` }).click();
+    const term = sshRow.getByRole("figure", { name: `Output of action ${sshAction}` });
+    assert.match(await term.innerText(), /\$ systemctl restart ssh/);
+    assert.ok((await term.locator('[data-stream="stderr"]').innerText()).trim().length > 0, "the failure says why");
+
+    // All machines: approve plex, reject jellyfin with a reason.
+    await page.getByRole("combobox", { name: "Machine" }).selectOption("");
+    const waiting = page.getByRole("region", { name: "Awaiting approval" });
+    await waiting.locator(`[data-action-id="${jellyfin.id}"]`).waitFor();
+    await shot("actions");
+    const approved = page.waitForResponse((r) => r.url().endsWith(`/actions/${plex.id}/approve`));
+    await waiting.getByRole("button", { name: "Approve Restart plex on media-01" }).click();
+    assert.equal((await approved).status(), 200);
+    await waiting.locator(`[data-action-id="${plex.id}"]`).waitFor({ state: "detached" });
+    await waiting.getByRole("button", { name: "Reject Restart jellyfin on media-01" }).click();
+    const form = waiting.getByRole("form", { name: "Reject Restart jellyfin on media-01" });
+    await form.getByLabel("Reason for rejecting").fill("not during movie night");
+    await form.getByRole("button", { name: "Reject" }).click();
+    await waiting.getByText("Nothing waits for approval.").waitFor();
+    const rejected = await fleet.api("GET", `/api/v1/actions/${jellyfin.id}`);
+    assert.equal(rejected.status, "rejected");
+    assert.equal(rejected.rejection_reason, "not during movie night");
+    await history.locator(`[data-action-id="${jellyfin.id}"]`).getByText(/not during movie night/).waitFor();
+    // The approved one ran (and failed the same way) without a reload.
+    await history.locator(`[data-action-id="${plex.id}"][data-action-status="failed"]`).waitFor({ timeout: 30_000 });
+
+    // The audit trail has the approval and the rejection.
+    const audit = page.getByRole("table", { name: "Audit trail" });
+    await audit.getByText("action_reject").first().waitFor();
+    await audit.getByText("action_approve").first().waitFor();
+    await sshRow.getByRole("button", { name: `Output of action ${sshAction}` }).click();
+    await shot("actions-history");
+  });
+
   step("pages not built yet say so, and navigation works from the keyboard", async () => {
     await page.goto(`${fleet.base}/`);
     await page.getByRole("heading", { name: "Dashboard", level: 1 }).waitFor();
-    const actions = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Actions" });
-    await actions.focus();
+    const compliance = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Compliance" });
+    await compliance.focus();
     await page.keyboard.press("Enter");
-    await page.waitForURL(/\/actions$/);
-    await page.getByRole("region", { name: "Actions: coming soon" }).waitFor();
+    await page.waitForURL(/\/compliance$/);
+    await page.getByRole("region", { name: "Compliance: coming soon" }).waitFor();
     await shot("coming-soon");
   });
 

@@ -11,6 +11,7 @@ const MachineDetailPage = lazy(() => import("./pages/machine/MachineDetailPage")
 const AlertsPage = lazy(() => import("./pages/alerts/AlertsPage"));
 const SettingsPage = lazy(() => import("./pages/settings/SettingsPage"));
 const CostsPage = lazy(() => import("./pages/costs/CostsPage"));
+const ActionsPage = lazy(() => import("./pages/actions/ActionsPage"));
 
 function Loading() {
   return <p className="p-4 font-mono text-sm text-text-tertiary">Loading…</p>;
@@ -68,7 +69,11 @@ export default function App() {
         />
         <Route
           path="actions"
-          element={<ComingSoonPage title="Actions" summary="Remediation actions: approve, reject and follow service restarts and commands run over SSH." />}
+          element={
+            <Suspense fallback={<Loading />}>
+              <ActionsPage />
+            </Suspense>
+          }
         />
         <Route
           path="compliance"

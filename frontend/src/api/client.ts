@@ -2,6 +2,10 @@
 // `request`, which adds the operator's API key and turns a 401 into "sign in
 // again". Types come from the protocol crate (ts-rs), never hand-copied.
 
+import type { ActionListResponse } from "../types/generated/ActionListResponse";
+import type { ActionResponse } from "../types/generated/ActionResponse";
+import type { AuditListResponse } from "../types/generated/AuditListResponse";
+import type { RestartActionResponse } from "../types/generated/RestartActionResponse";
 import type { AlertAcknowledgeResponse } from "../types/generated/AlertAcknowledgeResponse";
 import type { AlertListResponse } from "../types/generated/AlertListResponse";
 import type { AlertResolveResponse } from "../types/generated/AlertResolveResponse";
@@ -53,6 +57,36 @@ export interface AlertQuery {
   severity?: AlertSeverity;
   server_id?: string;
   /** 1–100 (the hub's default is 50). */
+  limit?: number;
+  offset?: number;
+}
+
+export type ActionStatus =
+  | "pending"
+  | "approved"
+  | "executing"
+  | "completed"
+  | "failed"
+  | "rejected"
+  | "cancelled";
+
+/** Filters of `GET /actions` (newest first). */
+export interface ActionQuery {
+  status?: ActionStatus;
+  server_id?: string;
+  action_type?: string;
+  /** 1–100 (the hub's default is 50). */
+  limit?: number;
+  offset?: number;
+}
+
+export type AuditOutcome = "allowed" | "rejected" | "completed" | "failed";
+
+/** Filters of `GET /audit` (newest first). */
+export interface AuditQuery {
+  server_id?: string;
+  outcome?: AuditOutcome;
+  /** 1–500 (the hub's default is 100). */
   limit?: number;
   offset?: number;
 }
@@ -219,6 +253,26 @@ export const api = {
   /** Silence notifications for `minutes` (0 ends the snooze). */
   snoozeAlert: (alertId: number, minutes: number) =>
     request<AlertSnoozeResponse>("POST", `/alerts/${alertId}/snooze`, { body: { minutes } }),
+
+  listActions: (query: ActionQuery = {}, signal?: AbortSignal) =>
+    request<ActionListResponse>("GET", `/actions${queryString(query)}`, { signal }),
+  getAction: (actionId: number, signal?: AbortSignal) =>
+    request<ActionResponse>("GET", `/actions/${actionId}`, { signal }),
+  approveAction: (actionId: number) =>
+    request<ActionResponse>("POST", `/actions/${actionId}/approve`),
+  rejectAction: (actionId: number, reason: string) =>
+    request<ActionResponse>("POST", `/actions/${actionId}/reject`, { body: { reason } }),
+  /** Pending or approved-but-not-started actions only (else 409). */
+  cancelAction: (actionId: number) =>
+    request<ActionResponse>("POST", `/actions/${actionId}/cancel`),
+  /** Runs at once, or waits for approval when the machine is paused; 409 if one is queued. */
+  restartService: (serverId: string, serviceName: string) =>
+    request<RestartActionResponse>(
+      "POST",
+      `/servers/${id(serverId)}/services/${id(serviceName)}/restart`,
+    ),
+  listAudit: (query: AuditQuery = {}, signal?: AbortSignal) =>
+    request<AuditListResponse>("GET", `/audit${queryString(query)}`, { signal }),
 
   getConfig: (signal?: AbortSignal) => request<ConfigResponse>("GET", "/config", { signal }),
   saveThresholds: (update: ThresholdsUpdate) =>

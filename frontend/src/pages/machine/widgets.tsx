@@ -11,7 +11,7 @@ import { ErrorNote, Panel } from "../../components/Panel";
 import { SeverityBadge } from "../../components/SeverityBadge";
 import { StatusLed } from "../../components/StatusLed";
 import { UsageBar } from "../../components/UsageBar";
-import { ShieldIcon } from "../../components/icons";
+import { RestartIcon, ShieldIcon } from "../../components/icons";
 import { sortAlerts } from "../../lib/alerts";
 import { bytes, megabytes, relativeTime, uptime } from "../../lib/format";
 import type { LedState } from "../../lib/status";
@@ -272,6 +272,79 @@ function serviceLed(s: ExpectedServiceResponse): LedState {
   }
 }
 
+/**
+ * Restart through the hub (SSH, audited): a first press asks, a second
+ * confirms. On a machine in maintenance it waits for approval on Actions.
+ */
+function RestartButton({ machineId, service }: { machineId: string; service: string }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const restart = async () => {
+    setBusy(true);
+    setResult(null);
+    try {
+      const r = await api.restartService(machineId, service);
+      setResult({
+        ok: true,
+        text:
+          r.status === "pending"
+            ? `Action #${r.action_id} awaits approval (maintenance mode).`
+            : `Restarting: action #${r.action_id}.`,
+      });
+    } catch (e) {
+      setResult({ ok: false, text: e instanceof Error ? e.message : String(e) });
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
+  return (
+    <>
+      {confirming ? (
+        <span className="flex shrink-0 gap-1">
+          <button
+            type="button"
+            autoFocus
+            disabled={busy}
+            onClick={restart}
+            className="rounded border border-status-warning/60 px-2 py-0.5 text-xs text-status-warning hover:bg-status-warning/10 disabled:opacity-50"
+          >
+            Confirm restart<span className="sr-only"> of {service}</span>
+          </button>
+          <button
+            type="button"
+            onClick={() => setConfirming(false)}
+            className="rounded px-2 py-0.5 text-xs text-text-tertiary hover:text-text-primary"
+          >
+            Keep
+          </button>
+        </span>
+      ) : (
+        <button
+          type="button"
+          onClick={() => setConfirming(true)}
+          className="inline-flex shrink-0 items-center gap-1 rounded border border-border-strong px-2 py-0.5 text-xs text-text-secondary hover:border-accent hover:text-accent"
+        >
+          <RestartIcon className="h-3 w-3" />
+          Restart<span className="sr-only"> {service}</span>
+        </button>
+      )}
+      {result && (
+        <span
+          role={result.ok ? "status" : "alert"}
+          className={`w-full text-xs ${result.ok ? "text-text-secondary" : "text-status-error"}`}
+        >
+          {result.text}{" "}
+          <Link to={`/actions?machine=${encodeURIComponent(machineId)}`} className="text-accent hover:text-accent-hover">
+            Actions →
+          </Link>
+        </span>
+      )}
+    </>
+  );
+}
+
 export function ServicesPanel({ machineId }: { machineId: string }) {
   const services = usePolling((signal) => api.listServices(machineId, signal), POLL_MS, [machineId]);
   const list = services.data?.services ?? [];
@@ -296,11 +369,10 @@ export function ServicesPanel({ machineId }: { machineId: string }) {
                 )}
                 {!s.enabled && <span className="ml-2 text-xs text-text-tertiary">(not monitored)</span>}
               </span>
-              <StatusLed
-                state={serviceLed(s)}
-                label={s.current_status?.status ?? "no report"}
-                className="shrink-0"
-              />
+              <span className="ml-auto flex shrink-0 items-center gap-2">
+                <StatusLed state={serviceLed(s)} label={s.current_status?.status ?? "no report"} />
+              </span>
+              <RestartButton machineId={machineId} service={s.service_name} />
               {s.current_status?.status_reason && (
                 <span className="w-full font-mono text-xs text-text-tertiary">
                   {s.current_status.status_reason}
