@@ -15,6 +15,7 @@ pub mod host_keys;
 pub mod metrics;
 pub mod outbox;
 pub mod packages;
+pub mod packs;
 pub mod servers;
 pub mod services;
 pub mod settings;
@@ -52,12 +53,15 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("temp_store", "memory")
-            .pragma("cache_size", "-16000");
+            .pragma("temp_store", "memory");
+        // Page cache per connection (negative: KiB). The writer appends near
+        // the right edge of each index (about 50 leaf pages per table for 50
+        // machines), so 4 MiB holds its working set; readers get more for
+        // history queries. Together they bound most of the hub's RSS.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("cache_size", "-4000"))
             .await
             .with_context(|| format!("opening database {}", path.display()))?;
         MIGRATOR
@@ -66,7 +70,7 @@ impl Db {
             .context("applying database migrations")?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.pragma("cache_size", "-8000"))
             .await
             .context("opening read connections")?;
         Ok(Self { read, write })
