@@ -215,6 +215,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await page.keyboard.press("Tab");
     assert.equal(await focused(), "Open web-01.lan");
     await page.waitForFunction(() => getComputedStyle(document.querySelector('[data-quick-actions="web-01"]')).opacity === "1");
+    await card.screenshot({ path: join(shots, "card-quick-actions.png") });
     await page.keyboard.press("Tab");
     assert.equal(await focused(), "Pause web-01.lan: maintenance mode");
     const paused = page.waitForResponse((r) => r.url().endsWith("/servers/web-01/pause"));

@@ -65,9 +65,15 @@ export async function waitFor(what, timeoutMs, check) {
 }
 
 export class Fleet {
-  constructor() {
+  /**
+   * `hubBinary`: another hub build (the dashboard benchmark uses the release
+   * one); `withAgent: false` starts the hub alone.
+   */
+  constructor({ hubBinary, withAgent = true } = {}) {
     this.dir = mkdtempSync(join(tmpdir(), "homelabcmd-browser-"));
     this.children = [];
+    this.hubBinary = hubBinary;
+    this.withAgent = withAgent;
   }
 
   get hubLog() {
@@ -80,7 +86,7 @@ export class Fleet {
     }
     this.port = await freePort();
     this.base = `http://127.0.0.1:${this.port}`;
-    this.#spawn("hub", binary("homelabcmd"), ["serve"], {
+    this.#spawn("hub", this.hubBinary ?? binary("homelabcmd"), ["serve"], {
       HOMELAB_CMD_API_KEY: API_KEY,
       HOMELAB_CMD_HOST: "127.0.0.1",
       HOMELAB_CMD_PORT: String(this.port),
@@ -93,6 +99,7 @@ export class Fleet {
       const r = await fetch(`${this.base}/api/v1/system/health`);
       return r.ok;
     });
+    if (!this.withAgent) return;
     // The real agent reports this machine.
     mkdirSync(join(this.dir, "agent"));
     this.#spawn("agent", binary("homelabcmd-agent"), [], {

@@ -228,7 +228,7 @@ function AuditRow({ e }: { e: AuditEntryResponse }) {
       <td className="whitespace-nowrap px-2 py-1.5 font-mono text-xs text-text-tertiary" title={e.timestamp}>
         {new Date(e.timestamp).toLocaleString()}
       </td>
-      <td className="px-2 py-1.5 font-mono text-xs">{e.server_id ? <MachineLink id={e.server_id} /> : "–"}</td>
+      <td className="whitespace-nowrap px-2 py-1.5 font-mono text-xs">{e.server_id ? <MachineLink id={e.server_id} /> : "–"}</td>
       <td className="px-2 py-1.5 font-mono text-xs text-text-secondary">{e.action}</td>
       <td className="max-w-72 break-words px-2 py-1.5 font-mono text-xs text-text-primary">
         {e.argv?.join(" ") ?? "–"}
