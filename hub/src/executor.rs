@@ -132,6 +132,17 @@ pub enum ExecError {
     Db(#[from] sqlx::Error),
 }
 
+/// A generated read-only shell script for [`Executor::run_script`].
+pub struct PackScript {
+    /// Audit action name, e.g. `config_check`.
+    pub audit_action: &'static str,
+    /// What the audit row shows instead of the body, e.g. `pack check: base`.
+    pub label: String,
+    /// The script (run as `sh -c`); never logged or audited.
+    pub body: String,
+    pub timeout: Duration,
+}
+
 /// Queue for a free slot on the machine, or fail at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wait {
@@ -439,6 +450,76 @@ impl Executor {
         }
         if let Err(e) = db::audit::append(&self.db, &done).await {
             tracing::error!(error = %e, server_id, "audit append failed after a command ran");
+        }
+        Ok(result?)
+    }
+
+    /// Run a generated read-only script (a pack's compliance check) as
+    /// `sh -c <script>`, without sudo. Audited like [`Executor::run`], under
+    /// `script.audit_action` with argv `sh -c <script.label>`: the audit trail
+    /// names the pack, never the script body.
+    pub async fn run_script(
+        &self,
+        server_id: &str,
+        script: &PackScript,
+        actor: &str,
+        wait: Wait,
+    ) -> Result<ExecOutput, ExecError> {
+        let argv = vec![
+            "sh".to_owned(),
+            "-c".to_owned(),
+            format!("<{}>", script.label),
+        ];
+        let entry = |outcome| {
+            let mut e = AuditEntry::new(actor, Some(server_id), script.audit_action, outcome);
+            e.argv = Some(argv.clone());
+            e
+        };
+        let prepared = async {
+            let permit = self.permit(server_id, wait).await?;
+            let r = self.resolve(server_id).await?;
+            Ok::<_, ExecError>((permit, r))
+        }
+        .await;
+        let (_permit, r) = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                if !matches!(e, ExecError::NotFound(_) | ExecError::Db(_)) {
+                    let mut a = entry(Outcome::Rejected);
+                    a.reason = Some(e.to_string());
+                    if let Err(db_err) = db::audit::append(&self.db, &a).await {
+                        tracing::error!(error = %db_err, "audit append failed");
+                    }
+                }
+                return Err(e);
+            }
+        };
+        let mut allowed = entry(Outcome::Allowed);
+        allowed.reason = Some(format!(
+            "{} as {}@{}:{}",
+            script.label, r.target.username, r.target.host, r.target.port
+        ));
+        db::audit::append(&self.db, &allowed).await?;
+        let request = ExecRequest::new(["sh", "-c", script.body.as_str()]).timeout(script.timeout);
+        let result = self.pool.exec(&r.target, &request).await;
+        let mut done = match &result {
+            Ok(out) => {
+                let mut e = entry(Outcome::Completed);
+                e.exit_code = Some(out.exit_code.map_or(-1, i64::from));
+                e.duration_ms = Some(out.duration.as_millis() as i64);
+                e
+            }
+            Err(err) => {
+                let mut e = entry(Outcome::Failed);
+                e.reason = Some(err.to_string());
+                e
+            }
+        };
+        if let Err(SshError::Timeout { after }) = &result {
+            done.duration_ms = Some(after.as_millis() as i64);
+        }
+        if let Err(e) = db::audit::append(&self.db, &done).await {
+            tracing::error!(error = %e, server_id, "audit append failed after a script ran");
         }
         Ok(result?)
     }

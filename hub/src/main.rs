@@ -164,10 +164,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              (generate one with `homelabcmd generate-key`)"
         );
     }
-    homelabcmd::packs::load_at_start(&homelabcmd::packs::dir_from_env());
+    let packs = homelabcmd::packs::load_at_start(&homelabcmd::packs::dir_from_env());
     let db = Db::open(&config.database_path).await?;
     let addr = SocketAddr::new(config.host, config.port);
-    let state = AppState::new(db, config);
+    let state = AppState::new(db, config).with_packs(packs);
     tokio::spawn(homelabcmd::retention::run(state.clone()));
     tokio::spawn(homelabcmd::cost_snapshots::run(state.clone()));
     tokio::spawn(homelabcmd::notify::worker::run(state.clone()));

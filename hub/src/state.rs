@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::executor::Executor;
 use crate::ingest::Ingestor;
+use crate::packs::PackSet;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -23,6 +24,9 @@ pub struct AppState {
     pub ingestor: Ingestor,
     /// Runs catalog actions over SSH (pool, host keys, credentials, audit).
     pub executor: Executor,
+    /// Configuration packs loaded at start (bad ones were logged and
+    /// skipped); empty until [`AppState::with_packs`].
+    pub packs: Arc<PackSet>,
 }
 
 impl AppState {
@@ -39,7 +43,14 @@ impl AppState {
             started: Instant::now(),
             rollup_dirty_from: Arc::new(AtomicI64::new(i64::MAX)),
             notifier_wake,
+            packs: Arc::new(PackSet::default()),
         }
+    }
+
+    /// Use these loaded packs (`packs::load_at_start`).
+    pub fn with_packs(mut self, packs: PackSet) -> Self {
+        self.packs = Arc::new(packs);
+        self
     }
 
     pub fn mark_dirty(&self, sample_ms: i64) {

@@ -15,6 +15,7 @@ pub mod heartbeat;
 pub mod metrics;
 pub mod notify;
 pub mod overrides;
+pub mod packs;
 pub mod preferences;
 pub mod servers;
 pub mod services;
@@ -117,6 +118,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ssh_settings::delete_ssh_key))
         .routes(routes!(ssh_settings::set_default_ssh_key))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(packs::list_config_packs))
+        .routes(routes!(packs::get_config_pack))
+        .routes(routes!(
+            packs::get_assigned_packs,
+            packs::update_assigned_packs
+        ))
+        .routes(routes!(packs::check_server_compliance))
+        .routes(routes!(packs::get_server_compliance_history))
+        .routes(routes!(packs::get_config_diff))
+        .routes(routes!(packs::get_compliance_summary))
 }
 
 /// Routes open without a key.

@@ -11,6 +11,7 @@
 
 pub mod check_script;
 pub mod compare;
+pub mod fleet;
 pub mod loader;
 pub mod model;
 pub mod report;

@@ -1,0 +1,377 @@
+//! Configuration pack endpoints: the loaded packs, per-machine assignments,
+//! compliance checks over SSH (stored), their history and diff, and the
+//! fleet summary. Pure logic in `packs::fleet`, SQL in `db::packs`.
+
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use homelabcmd_protocol::api::{ErrorResponse, HttpValidationError};
+use homelabcmd_protocol::packs::{
+    ComplianceSummaryResponse, ConfigCheckHistoryItem, ConfigCheckHistoryResponse,
+    ConfigCheckRequest, ConfigCheckResponse, ConfigDiffResponse, ConfigPack,
+    ConfigPackListResponse, DiffMismatchItem, DiffSummary, PackAssignmentRequest,
+    PackAssignmentResponse,
+};
+use serde::Deserialize;
+
+use crate::api::commands::exec_error;
+use crate::api::servers::int_param;
+use crate::db::{self, now_ms, to_dt};
+use crate::error::{ApiError, ApiResult};
+use crate::executor::{ExecError, PackScript, Wait};
+use crate::packs::fleet::{self, AssignmentError};
+use crate::packs::{check_script, evaluate};
+use crate::ssh::SshError;
+use crate::state::AppState;
+use crate::validate::{ApiJson, Checker, Validate};
+
+/// Who the audit trail names for API calls (there is one API key).
+const API_ACTOR: &str = "api";
+/// Audit action of a compliance check.
+const CHECK_ACTION: &str = "config_check";
+/// How long a check script may run.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Validate for PackAssignmentRequest {
+    fn validate(&self, c: &mut Checker) {
+        if self.packs.is_empty() {
+            c.fail(
+                "packs",
+                "List should have at least 1 item after validation, not 0",
+                "too_short",
+            );
+        }
+        for p in &self.packs {
+            if p.is_empty() || p.len() > 64 {
+                c.fail(
+                    "packs",
+                    "Pack names are 1 to 64 characters",
+                    "string_length",
+                );
+                break;
+            }
+        }
+    }
+}
+
+impl Validate for ConfigCheckRequest {
+    fn validate(&self, c: &mut Checker) {
+        c.len("pack_name", &self.pack_name, 1, 64);
+    }
+}
+
+async fn machine_type(state: &AppState, id: &str) -> ApiResult<String> {
+    db::packs::machine_type(&state.db.read, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Server", id))
+}
+
+fn pack_not_found(name: &str) -> ApiError {
+    ApiError::not_found("Pack", name)
+}
+
+/// Every valid pack (bad ones were logged and skipped at start).
+#[utoipa::path(get, path = "/config/packs", tag = "Configuration",
+    responses((status = 200, body = ConfigPackListResponse)))]
+#[tracing::instrument(skip_all)]
+pub async fn list_config_packs(State(state): State<AppState>) -> Json<ConfigPackListResponse> {
+    let packs = fleet::list(&state.packs);
+    Json(ConfigPackListResponse {
+        total: packs.len() as i64,
+        packs,
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PackQuery {
+    /// Include items inherited through `extends` (default true).
+    resolve_extends: Option<String>,
+}
+
+/// One pack, with inherited items merged in unless `resolve_extends=false`.
+#[utoipa::path(get, path = "/config/packs/{pack_name}", tag = "Configuration",
+    params(("pack_name" = String, Path), PackQuery),
+    responses((status = 200, body = ConfigPack), (status = 404, body = ErrorResponse),
+        (status = 422, body = HttpValidationError)))]
+#[tracing::instrument(skip_all, fields(pack_name = %pack_name))]
+pub async fn get_config_pack(
+    State(state): State<AppState>,
+    Path(pack_name): Path<String>,
+    Query(q): Query<PackQuery>,
+) -> ApiResult<Json<ConfigPack>> {
+    let resolve = match q.resolve_extends.as_deref().map(str::trim) {
+        None => true,
+        Some("true" | "1" | "yes" | "on") => true,
+        Some("false" | "0" | "no" | "off") => false,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                &["query", "resolve_extends"],
+                "Input should be a valid boolean",
+                "bool_parsing",
+            ));
+        }
+    };
+    fleet::pack_view(&state.packs, &pack_name, resolve)
+        .map(Json)
+        .ok_or_else(|| pack_not_found(&pack_name))
+}
+
+/// A machine's packs; with none assigned, the machine-type default
+/// (docs/API.md).
+#[utoipa::path(get, path = "/servers/{server_id}/config/packs", tag = "Servers",
+    params(("server_id" = String, Path)),
+    responses((status = 200, body = PackAssignmentResponse), (status = 404, body = ErrorResponse)))]
+#[tracing::instrument(skip_all, fields(server_id = %server_id))]
+pub async fn get_assigned_packs(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+) -> ApiResult<Json<PackAssignmentResponse>> {
+    let kind = machine_type(&state, &server_id).await?;
+    let stored = db::packs::assignment(&state.db.read, &server_id).await?;
+    let (assigned_packs, drift_detection_enabled) = match stored {
+        Some(row) => (
+            serde_json::from_str(&row.packs).unwrap_or_else(|_| fleet::default_packs(&kind)),
+            row.drift_detection_enabled,
+        ),
+        None => (fleet::default_packs(&kind), true),
+    };
+    Ok(Json(PackAssignmentResponse {
+        server_id,
+        assigned_packs,
+        drift_detection_enabled,
+    }))
+}
+
+/// Replace a machine's packs (`base` required, every name a loaded pack).
+#[utoipa::path(put, path = "/servers/{server_id}/config/packs", tag = "Servers",
+    params(("server_id" = String, Path)), request_body = PackAssignmentRequest,
+    responses((status = 200, body = PackAssignmentResponse), (status = 400, body = ErrorResponse),
+        (status = 404, body = ErrorResponse), (status = 422, body = HttpValidationError)))]
+#[tracing::instrument(skip_all, fields(server_id = %server_id))]
+pub async fn update_assigned_packs(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+    ApiJson(body): ApiJson<PackAssignmentRequest>,
+) -> ApiResult<Json<PackAssignmentResponse>> {
+    machine_type(&state, &server_id).await?;
+    let packs = fleet::validate_assignment(&body.packs, &state.packs).map_err(|e| match e {
+        AssignmentError::BaseRequired => ApiError::Coded(
+            StatusCode::BAD_REQUEST,
+            "BASE_PACK_REQUIRED",
+            "Base pack is required and cannot be removed".into(),
+        ),
+        AssignmentError::Unknown(p) => ApiError::Coded(
+            StatusCode::BAD_REQUEST,
+            "UNKNOWN_PACK",
+            format!("Unknown pack: {p}"),
+        ),
+    })?;
+    let drift = match body.drift_detection_enabled {
+        Some(d) => d,
+        None => db::packs::assignment(&state.db.read, &server_id)
+            .await?
+            .is_none_or(|r| r.drift_detection_enabled),
+    };
+    db::packs::set_assignment(&state.db, &server_id, &packs, drift, now_ms()).await?;
+    Ok(Json(PackAssignmentResponse {
+        server_id,
+        assigned_packs: packs,
+        drift_detection_enabled: drift,
+    }))
+}
+
+/// The contract answers 503 when the machine cannot be reached over SSH.
+fn check_exec_error(e: ExecError) -> ApiError {
+    match e {
+        ExecError::Ssh(
+            s @ (SshError::ConnectFailed { .. }
+            | SshError::ConnectTimeout { .. }
+            | SshError::AuthFailed { .. }),
+        ) => ApiError::Coded(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SSH_UNAVAILABLE",
+            s.to_string(),
+        ),
+        other => exec_error(other),
+    }
+}
+
+/// Check a machine against a pack over SSH (one read-only script, audited
+/// as `config_check`), store the result and return it.
+#[utoipa::path(post, path = "/servers/{server_id}/config/check", tag = "Configuration",
+    params(("server_id" = String, Path)), request_body = ConfigCheckRequest,
+    responses((status = 200, body = ConfigCheckResponse), (status = 400, body = ErrorResponse),
+        (status = 404, body = ErrorResponse), (status = 503, body = ErrorResponse),
+        (status = 422, body = HttpValidationError)))]
+#[tracing::instrument(skip_all, fields(server_id = %server_id))]
+pub async fn check_server_compliance(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+    ApiJson(body): ApiJson<ConfigCheckRequest>,
+) -> ApiResult<Json<ConfigCheckResponse>> {
+    machine_type(&state, &server_id).await?;
+    let pack = state
+        .packs
+        .get(&body.pack_name)
+        .ok_or_else(|| pack_not_found(&body.pack_name))?;
+    let started = Instant::now();
+    let script = PackScript {
+        audit_action: CHECK_ACTION,
+        label: format!("pack check: {}", pack.id),
+        body: check_script::build(pack),
+        timeout: CHECK_TIMEOUT,
+    };
+    let out = state
+        .executor
+        .run_script(&server_id, &script, API_ACTOR, Wait::Yes)
+        .await
+        .map_err(check_exec_error)?;
+    let verdict = evaluate(pack, &out.stdout);
+    let duration_ms = started.elapsed().as_millis() as i64;
+    let checked_at = now_ms();
+    db::packs::insert_check(
+        &state.db,
+        &db::packs::NewCheck {
+            server_id: &server_id,
+            pack_name: &pack.id,
+            checked_at,
+            is_compliant: verdict.is_compliant(),
+            mismatch_count: verdict.mismatches.len() as i64,
+            total_items: verdict.total_items as i64,
+            mismatched_items: verdict.mismatched_items as i64,
+            check_duration_ms: duration_ms,
+            mismatches: serde_json::to_string(&verdict.mismatches)
+                .map_err(|e| ApiError::Internal(e.into()))?,
+        },
+    )
+    .await?;
+    Ok(Json(ConfigCheckResponse {
+        server_id,
+        pack_name: pack.id.clone(),
+        is_compliant: verdict.is_compliant(),
+        mismatches: verdict.mismatches.iter().map(fleet::to_mismatch).collect(),
+        checked_at: to_dt(checked_at),
+        check_duration_ms: duration_ms,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct HistoryQuery {
+    /// How many checks (1–100, default 10).
+    limit: Option<String>,
+}
+
+/// A machine's checks, newest first.
+#[utoipa::path(get, path = "/servers/{server_id}/config/checks", tag = "Configuration",
+    params(("server_id" = String, Path), HistoryQuery),
+    responses((status = 200, body = ConfigCheckHistoryResponse), (status = 404, body = ErrorResponse),
+        (status = 422, body = HttpValidationError)))]
+#[tracing::instrument(skip_all, fields(server_id = %server_id))]
+pub async fn get_server_compliance_history(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Json<ConfigCheckHistoryResponse>> {
+    let limit = int_param("limit", q.limit.as_deref(), 10, 1, 100)?;
+    machine_type(&state, &server_id).await?;
+    let rows = db::packs::history(&state.db.read, &server_id, limit).await?;
+    let total = db::packs::count_checks(&state.db.read, &server_id).await?;
+    Ok(Json(ConfigCheckHistoryResponse {
+        server_id,
+        checks: rows
+            .into_iter()
+            .map(|r| ConfigCheckHistoryItem {
+                id: r.id,
+                pack_name: r.pack_name,
+                is_compliant: r.is_compliant,
+                mismatch_count: r.mismatch_count,
+                checked_at: to_dt(r.checked_at),
+                check_duration_ms: r.check_duration_ms,
+            })
+            .collect(),
+        total,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DiffQuery {
+    /// The pack whose newest check to show (required).
+    pack: Option<String>,
+}
+
+/// The newest check of a machine against a pack, with unified diffs.
+#[utoipa::path(get, path = "/servers/{server_id}/config/diff", tag = "Configuration",
+    params(("server_id" = String, Path), DiffQuery),
+    responses((status = 200, body = ConfigDiffResponse), (status = 404, body = ErrorResponse),
+        (status = 422, body = HttpValidationError)))]
+#[tracing::instrument(skip_all, fields(server_id = %server_id))]
+pub async fn get_config_diff(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+    Query(q): Query<DiffQuery>,
+) -> ApiResult<Json<ConfigDiffResponse>> {
+    let Some(pack) = q.pack.filter(|p| !p.trim().is_empty()) else {
+        return Err(ApiError::invalid(
+            &["query", "pack"],
+            "Field required",
+            "missing",
+        ));
+    };
+    machine_type(&state, &server_id).await?;
+    let row = db::packs::latest_check(&state.db.read, &server_id, &pack)
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "No compliance check of server '{server_id}' against pack '{pack}'"
+            ))
+        })?;
+    let mismatches: Vec<DiffMismatchItem> = serde_json::from_str(&row.mismatches).map_err(|e| {
+        ApiError::Internal(anyhow::anyhow!(
+            "stored mismatches of check {}: {e}",
+            row.id
+        ))
+    })?;
+    Ok(Json(ConfigDiffResponse {
+        server_id,
+        pack_name: row.pack_name,
+        is_compliant: row.is_compliant,
+        summary: DiffSummary {
+            total_items: row.total_items,
+            compliant: (row.total_items - row.mismatched_items).max(0),
+            mismatched: row.mismatched_items,
+        },
+        mismatches,
+        checked_at: to_dt(row.checked_at),
+    }))
+}
+
+/// Every machine's compliance (never-checked ones included).
+#[utoipa::path(get, path = "/config/compliance", tag = "Configuration",
+    responses((status = 200, body = ComplianceSummaryResponse)))]
+#[tracing::instrument(skip_all)]
+pub async fn get_compliance_summary(
+    State(state): State<AppState>,
+) -> ApiResult<Json<ComplianceSummaryResponse>> {
+    let machines: Vec<fleet::Machine> = db::packs::machines(&state.db.read)
+        .await?
+        .into_iter()
+        .map(|m| fleet::Machine {
+            display_name: m.display_name.unwrap_or(m.hostname),
+            id: m.id,
+        })
+        .collect();
+    let latest: Vec<fleet::Latest> = db::packs::latest_checks(&state.db.read)
+        .await?
+        .into_iter()
+        .map(|l| fleet::Latest {
+            server_id: l.server_id,
+            pack_name: l.pack_name,
+            is_compliant: l.is_compliant,
+            mismatch_count: l.mismatch_count,
+            checked_at: to_dt(l.checked_at),
+        })
+        .collect();
+    Ok(Json(fleet::summarize(&machines, &latest)))
+}

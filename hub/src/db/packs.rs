@@ -1,0 +1,187 @@
+//! Pack assignments and compliance check results (migration 0005).
+
+use sqlx::SqliteExecutor;
+
+use super::Db;
+
+/// A machine's stored assignment (none: the machine-type default applies).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AssignmentRow {
+    /// JSON array of pack ids.
+    pub packs: String,
+    pub drift_detection_enabled: bool,
+}
+
+pub async fn assignment(
+    e: impl SqliteExecutor<'_>,
+    server_id: &str,
+) -> sqlx::Result<Option<AssignmentRow>> {
+    sqlx::query_as(
+        "SELECT packs, drift_detection_enabled FROM server_pack_assignments WHERE server_id = ?",
+    )
+    .bind(server_id)
+    .fetch_optional(e)
+    .await
+}
+
+pub async fn set_assignment(
+    db: &Db,
+    server_id: &str,
+    packs: &[String],
+    drift_detection_enabled: bool,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    let json = serde_json::to_string(packs).unwrap_or_else(|_| "[]".into());
+    sqlx::query(
+        "INSERT INTO server_pack_assignments (server_id, packs, drift_detection_enabled, updated_at)
+         VALUES (?, ?, ?, ?)
+         ON CONFLICT(server_id) DO UPDATE SET packs = excluded.packs,
+             drift_detection_enabled = excluded.drift_detection_enabled,
+             updated_at = excluded.updated_at",
+    )
+    .bind(server_id)
+    .bind(json)
+    .bind(drift_detection_enabled)
+    .bind(now_ms)
+    .execute(&db.write)
+    .await
+    .map(|_| ())
+}
+
+/// A check to store.
+#[derive(Debug, Clone)]
+pub struct NewCheck<'a> {
+    pub server_id: &'a str,
+    pub pack_name: &'a str,
+    pub checked_at: i64,
+    pub is_compliant: bool,
+    pub mismatch_count: i64,
+    pub total_items: i64,
+    pub mismatched_items: i64,
+    pub check_duration_ms: i64,
+    /// JSON array of `DiffMismatchItem`.
+    pub mismatches: String,
+}
+
+/// Store a check; returns its id.
+pub async fn insert_check(db: &Db, c: &NewCheck<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO config_checks (server_id, pack_name, checked_at, is_compliant, mismatch_count,
+             total_items, mismatched_items, check_duration_ms, mismatches)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(c.server_id)
+    .bind(c.pack_name)
+    .bind(c.checked_at)
+    .bind(c.is_compliant)
+    .bind(c.mismatch_count)
+    .bind(c.total_items)
+    .bind(c.mismatched_items)
+    .bind(c.check_duration_ms)
+    .bind(&c.mismatches)
+    .fetch_one(&db.write)
+    .await
+}
+
+/// A stored check.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CheckRow {
+    pub id: i64,
+    pub server_id: String,
+    pub pack_name: String,
+    pub checked_at: i64,
+    pub is_compliant: bool,
+    pub mismatch_count: i64,
+    pub total_items: i64,
+    pub mismatched_items: i64,
+    pub check_duration_ms: i64,
+    pub mismatches: String,
+}
+
+/// A machine's checks, newest first.
+pub async fn history(
+    e: impl SqliteExecutor<'_>,
+    server_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<CheckRow>> {
+    sqlx::query_as(
+        "SELECT id, server_id, pack_name, checked_at, is_compliant, mismatch_count, total_items,
+             mismatched_items, check_duration_ms, mismatches
+         FROM config_checks WHERE server_id = ? ORDER BY id DESC LIMIT ?",
+    )
+    .bind(server_id)
+    .bind(limit)
+    .fetch_all(e)
+    .await
+}
+
+pub async fn count_checks(e: impl SqliteExecutor<'_>, server_id: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM config_checks WHERE server_id = ?")
+        .bind(server_id)
+        .fetch_one(e)
+        .await
+}
+
+/// The newest check of a machine against a pack.
+pub async fn latest_check(
+    e: impl SqliteExecutor<'_>,
+    server_id: &str,
+    pack_name: &str,
+) -> sqlx::Result<Option<CheckRow>> {
+    sqlx::query_as(
+        "SELECT id, server_id, pack_name, checked_at, is_compliant, mismatch_count, total_items,
+             mismatched_items, check_duration_ms, mismatches
+         FROM config_checks WHERE server_id = ? AND pack_name = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(server_id)
+    .bind(pack_name)
+    .fetch_optional(e)
+    .await
+}
+
+/// The newest check per (machine, pack), for the fleet summary.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LatestCheck {
+    pub server_id: String,
+    pub pack_name: String,
+    pub is_compliant: bool,
+    pub mismatch_count: i64,
+    pub checked_at: i64,
+}
+
+pub async fn latest_checks(e: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<LatestCheck>> {
+    sqlx::query_as(
+        "SELECT c.server_id, c.pack_name, c.is_compliant, c.mismatch_count, c.checked_at
+         FROM config_checks c
+         JOIN (SELECT MAX(id) AS id FROM config_checks GROUP BY server_id, pack_name) l
+           ON l.id = c.id
+         ORDER BY c.server_id, c.id",
+    )
+    .fetch_all(e)
+    .await
+}
+
+/// Every machine, for the fleet summary (never-checked ones included).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MachineName {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub hostname: String,
+}
+
+pub async fn machines(e: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<MachineName>> {
+    sqlx::query_as("SELECT id, display_name, hostname FROM servers ORDER BY id")
+        .fetch_all(e)
+        .await
+}
+
+/// The machine's type (`server` / `workstation`), `None` if no such machine.
+pub async fn machine_type(
+    e: impl SqliteExecutor<'_>,
+    server_id: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT machine_type FROM servers WHERE id = ?")
+        .bind(server_id)
+        .fetch_optional(e)
+        .await
+}
