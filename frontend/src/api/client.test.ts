@@ -6,6 +6,7 @@ import {
   checkApiKey,
   getApiKey,
   onUnauthorized,
+  prefetch,
   setApiKey,
   UnauthorizedError,
 } from "./client";
@@ -123,5 +124,33 @@ describe("api client", () => {
   it("checkApiKey says yes on 200", async () => {
     fetchMock.mockResolvedValue(jsonResponse(200, { servers: [], total: 0 }));
     expect(await checkApiKey("right")).toBe(true);
+  });
+
+  it("a prefetched GET answers the first request for its path, once", async () => {
+    setApiKey("k");
+    fetchMock.mockImplementation(async () => jsonResponse(200, { servers: [], total: 0 }));
+    prefetch(["/servers"]);
+    expect(fetchMock).toHaveBeenCalledOnce();
+    expect(fetchMock.mock.calls[0][0]).toBe("/api/v1/servers");
+
+    await api.listServers();
+    expect(fetchMock).toHaveBeenCalledOnce(); // taken, not sent again
+    await api.listServers();
+    expect(fetchMock).toHaveBeenCalledTimes(2); // later polls go out as usual
+  });
+
+  it("a prefetched 401 still signs the operator out when it is taken", async () => {
+    setApiKey("old-key");
+    fetchMock.mockImplementation(async () => jsonResponse(401, { detail: "no" }));
+    prefetch(["/servers"]);
+    expect(handler).not.toHaveBeenCalled();
+    await expect(api.listServers()).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(handler).toHaveBeenCalledOnce();
+    expect(getApiKey()).toBeNull();
+  });
+
+  it("prefetches nothing without a key", () => {
+    prefetch(["/servers"]);
+    expect(fetchMock).not.toHaveBeenCalled();
   });
 });

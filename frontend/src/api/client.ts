@@ -162,6 +162,40 @@ async function errorMessage(res: Response): Promise<string> {
   return `${res.status} ${res.statusText}`.trim();
 }
 
+/** GETs started before React rendered, by path, with when they started. */
+const early = new Map<string, { res: Promise<Response>; at: number }>();
+/** A prefetched answer older than this is not used (a fresh request goes out). */
+const EARLY_MAX_AGE_MS = 5_000;
+
+function send(path: string, key: string, init: RequestInit = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json", "X-API-Key": key };
+  if (init.body !== undefined) headers["Content-Type"] = "application/json";
+  return fetch(`${API_BASE}${path}`, { ...init, headers });
+}
+
+/**
+ * Start the first screen's GETs at once, before React has rendered (that
+ * render is most of the gap between the script running and the page's own
+ * requests). The first `request` for the same path takes the answer; status
+ * handling happens there, so a 401 still goes through the app's handler.
+ */
+export function prefetch(paths: string[]): void {
+  const key = getApiKey();
+  if (!key) return;
+  for (const path of paths) {
+    const res = send(path, key);
+    res.catch(() => {}); // a failure surfaces when (if) the answer is taken
+    early.set(path, { res, at: Date.now() });
+  }
+}
+
+function takeEarly(path: string): Promise<Response> | undefined {
+  const e = early.get(path);
+  if (!e) return undefined;
+  early.delete(path);
+  return Date.now() - e.at <= EARLY_MAX_AGE_MS ? e.res : undefined;
+}
+
 interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal;
@@ -170,11 +204,11 @@ interface RequestOptions {
 async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const key = getApiKey();
   if (!key) refuse();
-  const headers: Record<string, string> = { Accept: "application/json", "X-API-Key": key };
-  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(`${API_BASE}${path}`, {
+  const prefetched = method === "GET" ? takeEarly(path) : undefined;
+  // A prefetch that failed (network) is simply retried.
+  let res = prefetched && (await prefetched.catch(() => undefined));
+  res ??= await send(path, key, {
     method,
-    headers,
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
     signal: opts.signal,
   });
