@@ -15,7 +15,7 @@ use homelabcmd_protocol::heartbeat::HeartbeatRequest;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::Db;
-use crate::db::heartbeat::{IngestError, Ingested, ingest, ingest_in};
+use crate::db::heartbeat::{IngestError, Ingested, KnownMachines, ingest, ingest_in};
 
 /// Most heartbeats written in one transaction; bounds how long the writer
 /// connection is held away from other writers.
@@ -104,9 +104,15 @@ async fn try_batch(
     batch: &[Job],
 ) -> Result<Vec<Result<Ingested, IngestError>>, sqlx::Error> {
     let mut tx = db.write.begin().await?;
+    let mut machines = match KnownMachines::prefetch(&mut tx, batch.iter().map(|j| &*j.hb)).await {
+        Ok(m) => m,
+        Err(IngestError::Db(e)) => return Err(e),
+        Err(_) => KnownMachines::default(),
+    };
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        match ingest_in(&mut tx, &job.hb, job.now_ms, job.client_ip.as_deref()).await {
+        let ip = job.client_ip.as_deref();
+        match ingest_in(&mut tx, &job.hb, job.now_ms, ip, &mut machines).await {
             Err(IngestError::Db(e)) => return Err(e),
             Err(IngestError::Json(e)) => return Err(sqlx::Error::Encode(Box::new(e))),
             other => results.push(other),
@@ -157,6 +163,51 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(n, 60);
+    }
+
+    #[tokio::test]
+    async fn a_batch_matches_machines_as_one_by_one_ingest_would() {
+        let (db, _dir) = test_db().await;
+        let ingestor = Ingestor::spawn(db.clone());
+        let guid = |n: u8| format!("4f8e2a1c-7b3d-4e9a-8c1f-0000000000{n:02}");
+        let with_guid = |id: &str, minute: i64, g: Option<String>| {
+            let mut hb = (*sample(id, minute)).clone();
+            hb.server_guid = g;
+            Arc::new(hb)
+        };
+        // Known by id without a guid, known by guid, and one to register.
+        ingestor
+            .ingest(with_guid("legacy", 0, None), 1_000, None)
+            .await
+            .unwrap();
+        ingestor
+            .ingest(with_guid("modern", 0, Some(guid(1))), 1_000, None)
+            .await
+            .unwrap();
+        let (upgraded, renamed, mismatch, fresh, again) = tokio::join!(
+            // An upgraded agent now reports a guid: it is recorded.
+            ingestor.ingest(with_guid("legacy", 1, Some(guid(2))), 2_000, None),
+            // The guid wins over a changed server_id.
+            ingestor.ingest(with_guid("renamed", 1, Some(guid(1))), 2_000, None),
+            // Another guid for a known id is refused.
+            ingestor.ingest(with_guid("legacy", 2, Some(guid(3))), 2_000, None),
+            ingestor.ingest(with_guid("fresh", 1, Some(guid(4))), 2_000, None),
+            ingestor.ingest(with_guid("fresh", 2, Some(guid(4))), 2_000, None),
+        );
+        assert_eq!(upgraded.unwrap().server_id, "legacy");
+        let renamed = renamed.unwrap();
+        assert_eq!(renamed.server_id, "modern");
+        assert!(!renamed.registered);
+        assert!(matches!(mismatch, Err(IngestError::GuidMismatch(_))));
+        assert!(fresh.unwrap().registered);
+        let again = again.unwrap();
+        assert!(!again.registered && again.sample_stored && again.is_newest);
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT guid FROM servers WHERE id = 'legacy'")
+                .fetch_one(&db.read)
+                .await
+                .unwrap();
+        assert_eq!(stored, Some(guid(2)));
     }
 
     #[tokio::test]
