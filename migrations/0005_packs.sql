@@ -6,10 +6,11 @@
 -- (server → base; workstation → base + developer-lite; docs/API.md).
 CREATE TABLE server_pack_assignments (
     server_id               TEXT PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,
-    packs                   TEXT NOT NULL,                -- JSON array of pack ids, in the order given, 'base' first
-    drift_detection_enabled INTEGER NOT NULL DEFAULT 1,   -- 0/1: include this machine in scheduled drift checks (later)
+    packs                   TEXT NOT NULL,                -- JSON array of pack ids, 'base' first
     updated_at              INTEGER NOT NULL              -- unix ms of the last PUT
 );
+-- (Whether drift detection covers the machine stays in
+-- servers.drift_detection_enabled, from 0001.)
 
 -- One compliance check of one machine against one pack.
 CREATE TABLE config_checks (

@@ -137,6 +137,9 @@ async fn assignments_default_by_machine_type_and_are_validated() {
     let (_, b) = call(&s, "GET", "/api/v1/servers/srv/config/packs", None).await;
     assert_eq!(b["assigned_packs"], json!(["base", "developer-max"]));
     assert_eq!(b["drift_detection_enabled"], false);
+    // The flag is the machine's own `drift_detection_enabled`.
+    let (_, srv) = call(&s, "GET", "/api/v1/servers/srv", None).await;
+    assert_eq!(srv["drift_detection_enabled"], false);
     // Omitting the flag keeps the stored value.
     let (_, b) = put(json!({"packs": ["base"]})).await;
     assert_eq!(b["drift_detection_enabled"], false);

@@ -62,10 +62,22 @@ impl Validate for ConfigCheckRequest {
     }
 }
 
-async fn machine_type(state: &AppState, id: &str) -> ApiResult<String> {
-    db::packs::machine_type(&state.db.read, id)
+async fn assignment(state: &AppState, id: &str) -> ApiResult<db::packs::AssignmentRow> {
+    db::packs::assignment(&state.db.read, id)
         .await?
         .ok_or_else(|| ApiError::not_found("Server", id))
+}
+
+fn assignment_response(server_id: String, row: db::packs::AssignmentRow) -> PackAssignmentResponse {
+    let assigned_packs = row
+        .packs
+        .and_then(|p| serde_json::from_str(&p).ok())
+        .unwrap_or_else(|| fleet::default_packs(&row.machine_type));
+    PackAssignmentResponse {
+        server_id,
+        assigned_packs,
+        drift_detection_enabled: row.drift_detection_enabled,
+    }
 }
 
 fn pack_not_found(name: &str) -> ApiError {
@@ -128,20 +140,8 @@ pub async fn get_assigned_packs(
     State(state): State<AppState>,
     Path(server_id): Path<String>,
 ) -> ApiResult<Json<PackAssignmentResponse>> {
-    let kind = machine_type(&state, &server_id).await?;
-    let stored = db::packs::assignment(&state.db.read, &server_id).await?;
-    let (assigned_packs, drift_detection_enabled) = match stored {
-        Some(row) => (
-            serde_json::from_str(&row.packs).unwrap_or_else(|_| fleet::default_packs(&kind)),
-            row.drift_detection_enabled,
-        ),
-        None => (fleet::default_packs(&kind), true),
-    };
-    Ok(Json(PackAssignmentResponse {
-        server_id,
-        assigned_packs,
-        drift_detection_enabled,
-    }))
+    let row = assignment(&state, &server_id).await?;
+    Ok(Json(assignment_response(server_id, row)))
 }
 
 /// Replace a machine's packs (`base` required, every name a loaded pack).
@@ -155,7 +155,7 @@ pub async fn update_assigned_packs(
     Path(server_id): Path<String>,
     ApiJson(body): ApiJson<PackAssignmentRequest>,
 ) -> ApiResult<Json<PackAssignmentResponse>> {
-    machine_type(&state, &server_id).await?;
+    assignment(&state, &server_id).await?;
     let packs = fleet::validate_assignment(&body.packs, &state.packs).map_err(|e| match e {
         AssignmentError::BaseRequired => ApiError::Coded(
             StatusCode::BAD_REQUEST,
@@ -168,18 +168,16 @@ pub async fn update_assigned_packs(
             format!("Unknown pack: {p}"),
         ),
     })?;
-    let drift = match body.drift_detection_enabled {
-        Some(d) => d,
-        None => db::packs::assignment(&state.db.read, &server_id)
-            .await?
-            .is_none_or(|r| r.drift_detection_enabled),
-    };
-    db::packs::set_assignment(&state.db, &server_id, &packs, drift, now_ms()).await?;
-    Ok(Json(PackAssignmentResponse {
-        server_id,
-        assigned_packs: packs,
-        drift_detection_enabled: drift,
-    }))
+    db::packs::set_assignment(
+        &state.db,
+        &server_id,
+        &packs,
+        body.drift_detection_enabled,
+        now_ms(),
+    )
+    .await?;
+    let row = assignment(&state, &server_id).await?;
+    Ok(Json(assignment_response(server_id, row)))
 }
 
 /// The contract answers 503 when the machine cannot be reached over SSH.
@@ -211,7 +209,7 @@ pub async fn check_server_compliance(
     Path(server_id): Path<String>,
     ApiJson(body): ApiJson<ConfigCheckRequest>,
 ) -> ApiResult<Json<ConfigCheckResponse>> {
-    machine_type(&state, &server_id).await?;
+    assignment(&state, &server_id).await?;
     let pack = state
         .packs
         .get(&body.pack_name)
@@ -275,7 +273,7 @@ pub async fn get_server_compliance_history(
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Json<ConfigCheckHistoryResponse>> {
     let limit = int_param("limit", q.limit.as_deref(), 10, 1, 100)?;
-    machine_type(&state, &server_id).await?;
+    assignment(&state, &server_id).await?;
     let rows = db::packs::history(&state.db.read, &server_id, limit).await?;
     let total = db::packs::count_checks(&state.db.read, &server_id).await?;
     Ok(Json(ConfigCheckHistoryResponse {
@@ -319,7 +317,7 @@ pub async fn get_config_diff(
             "missing",
         ));
     };
-    machine_type(&state, &server_id).await?;
+    assignment(&state, &server_id).await?;
     let row = db::packs::latest_check(&state.db.read, &server_id, &pack)
         .await?
         .ok_or_else(|| {

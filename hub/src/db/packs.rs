@@ -4,11 +4,13 @@ use sqlx::SqliteExecutor;
 
 use super::Db;
 
-/// A machine's stored assignment (none: the machine-type default applies).
+/// A machine's stored assignment (JSON array of pack ids) and its
+/// `servers.drift_detection_enabled`; `None`: no such machine. A `None`
+/// assignment means the machine-type default applies.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AssignmentRow {
-    /// JSON array of pack ids.
-    pub packs: String,
+    pub machine_type: String,
+    pub packs: Option<String>,
     pub drift_detection_enabled: bool,
 }
 
@@ -17,35 +19,43 @@ pub async fn assignment(
     server_id: &str,
 ) -> sqlx::Result<Option<AssignmentRow>> {
     sqlx::query_as(
-        "SELECT packs, drift_detection_enabled FROM server_pack_assignments WHERE server_id = ?",
+        "SELECT s.machine_type, a.packs, s.drift_detection_enabled
+         FROM servers s LEFT JOIN server_pack_assignments a ON a.server_id = s.id
+         WHERE s.id = ?",
     )
     .bind(server_id)
     .fetch_optional(e)
     .await
 }
 
+/// Store a machine's packs and, when given, its drift-detection flag.
 pub async fn set_assignment(
     db: &Db,
     server_id: &str,
     packs: &[String],
-    drift_detection_enabled: bool,
+    drift_detection_enabled: Option<bool>,
     now_ms: i64,
 ) -> sqlx::Result<()> {
     let json = serde_json::to_string(packs).unwrap_or_else(|_| "[]".into());
+    let mut tx = db.write.begin().await?;
     sqlx::query(
-        "INSERT INTO server_pack_assignments (server_id, packs, drift_detection_enabled, updated_at)
-         VALUES (?, ?, ?, ?)
+        "INSERT INTO server_pack_assignments (server_id, packs, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(server_id) DO UPDATE SET packs = excluded.packs,
-             drift_detection_enabled = excluded.drift_detection_enabled,
              updated_at = excluded.updated_at",
     )
     .bind(server_id)
     .bind(json)
-    .bind(drift_detection_enabled)
     .bind(now_ms)
-    .execute(&db.write)
-    .await
-    .map(|_| ())
+    .execute(&mut *tx)
+    .await?;
+    if let Some(d) = drift_detection_enabled {
+        sqlx::query("UPDATE servers SET drift_detection_enabled = ? WHERE id = ?")
+            .bind(d)
+            .bind(server_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
 }
 
 /// A check to store.
@@ -172,16 +182,5 @@ pub struct MachineName {
 pub async fn machines(e: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<MachineName>> {
     sqlx::query_as("SELECT id, display_name, hostname FROM servers ORDER BY id")
         .fetch_all(e)
-        .await
-}
-
-/// The machine's type (`server` / `workstation`), `None` if no such machine.
-pub async fn machine_type(
-    e: impl SqliteExecutor<'_>,
-    server_id: &str,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT machine_type FROM servers WHERE id = ?")
-        .bind(server_id)
-        .fetch_optional(e)
         .await
 }
