@@ -37,6 +37,26 @@ pub const EXTENSIONS: &[(&str, &str)] = &[
     ("NotificationsUpdate", "webhook_url"),
     ("CommandExecuteResponse", "stdout_truncated"),
     ("CommandExecuteResponse", "stderr_truncated"),
+    // Config packs (docs/packs.md): directories, services, owners and
+    // check errors beyond the contract's files / packages / settings.
+    ("MismatchExpected", "owner"),
+    ("MismatchExpected", "file_type"),
+    ("MismatchExpected", "enabled"),
+    ("MismatchExpected", "running"),
+    ("MismatchActual", "owner"),
+    ("MismatchActual", "file_type"),
+    ("MismatchActual", "enabled"),
+    ("MismatchActual", "running"),
+    ("MismatchActual", "error"),
+    ("FileItem", "owner"),
+    ("FileItem", "state"),
+    ("FileItem", "content"),
+    ("PackItems", "directories"),
+    ("PackItems", "services"),
+    ("SettingItem", "file"),
+    ("ConfigPack", "version"),
+    ("ConfigPackMetadata", "version"),
+    ("PackAssignmentRequest", "drift_detection_enabled"),
 ];
 
 fn spec() -> &'static Value {
