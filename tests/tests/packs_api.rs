@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt as _;
 
 use homelabcmd_e2e::contract::assert_conforms;
 use homelabcmd_e2e::fleet::{Fleet, KEY_USER};
-use homelabcmd_e2e::{Hub, HubOptions, workspace_root};
+use homelabcmd_e2e::{Hub, HubOptions, assert_error, workspace_root};
 use serde_json::{Value, json};
 
 #[test]
@@ -185,4 +185,26 @@ fn a_check_over_ssh_is_stored_and_shows_in_diff_history_and_compliance() {
     assert_eq!(check["is_compliant"], true, "{check}");
     let summary = api.get("/api/v1/config/compliance").expect_json(200);
     assert_eq!(summary["summary"]["compliant"], 1, "{summary}");
+
+    // A machine that cannot be reached (nothing to log in to at 127.0.0.2):
+    // 503, and nothing is stored.
+    api.post(
+        "/api/v1/servers",
+        &json!({"id": "down", "hostname": "down", "ip_address": "127.0.0.2"}),
+    )
+    .expect(201);
+    let cred = api.post(
+        "/api/v1/servers/down/credentials",
+        &json!({"credential_type": "ssh_private_key", "value": fleet.client_private_key_pem()}),
+    );
+    assert!(cred.status == 200 || cred.status == 201, "{}", cred.text);
+    let r = api.post(
+        "/api/v1/servers/down/config/check",
+        &json!({"pack_name": "fleet-test"}),
+    );
+    assert_eq!(assert_error(&r, 503), "SSH_UNAVAILABLE");
+    let history = api
+        .get("/api/v1/servers/down/config/checks")
+        .expect_json(200);
+    assert_eq!(history["total"], 0);
 }
