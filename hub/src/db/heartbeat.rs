@@ -444,22 +444,32 @@ fn exited_containers(
         .collect()
 }
 
-/// Hash of a package list, independent of the order the agent lists it in.
+/// Hash of a package list, independent of the order the agent lists it in:
+/// sha256 over the sorted lines `name\0current\0new\0repository\0is_security\n`.
+/// Sorted by field tuples, which orders like the lines themselves (`\0` is
+/// below every other byte), and fed field by field: no line is built, since
+/// this runs on every heartbeat.
 pub fn packages_hash(packages: &[homelabcmd_protocol::heartbeat::PackageUpdatePayload]) -> String {
-    let mut lines: Vec<String> = packages
+    let mut sorted: Vec<_> = packages
         .iter()
         .map(|p| {
-            format!(
-                "{}\0{}\0{}\0{}\0{}",
-                p.name, p.current_version, p.new_version, p.repository, p.is_security
+            (
+                p.name.as_str(),
+                p.current_version.as_str(),
+                p.new_version.as_str(),
+                p.repository.as_str(),
+                if p.is_security { "true" } else { "false" },
             )
         })
         .collect();
-    lines.sort_unstable();
+    sorted.sort_unstable();
     let mut h = Sha256::new();
-    for l in &lines {
-        h.update(l.as_bytes());
-        h.update(b"\n");
+    for (name, current, new, repository, security) in sorted {
+        for field in [
+            name, "\0", current, "\0", new, "\0", repository, "\0", security, "\n",
+        ] {
+            h.update(field.as_bytes());
+        }
     }
     hex::encode(h.finalize())
 }
@@ -536,6 +546,27 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(n, 129);
+    }
+
+    #[test]
+    fn the_package_hash_is_the_hash_of_the_sorted_lines() {
+        let mut packages = sample().packages.unwrap();
+        let mut lines: Vec<String> = packages
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}\0{}\0{}\0{}\0{}\n",
+                    p.name, p.current_version, p.new_version, p.repository, p.is_security
+                )
+            })
+            .collect();
+        lines.sort_unstable();
+        let want = hex::encode(Sha256::digest(lines.concat().as_bytes()));
+        assert_eq!(packages_hash(&packages), want);
+        packages.reverse();
+        assert_eq!(packages_hash(&packages), want, "order does not matter");
+        packages[0].is_security = !packages[0].is_security;
+        assert_ne!(packages_hash(&packages), want);
     }
 
     #[tokio::test]
