@@ -289,3 +289,39 @@ async fn a_check_needs_a_known_machine_and_pack() {
     assert!(st.is_client_error() || st.is_server_error());
     assert_eq!(db::packs::count_checks(&s.db.read, "a").await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn only_the_newest_checks_per_machine_and_pack_are_kept() {
+    let (s, _d) = state().await;
+    server(&s, "a", "server").await;
+    let keep = db::packs::KEEP_CHECKS_PER_PACK;
+    for (pack, n) in [("base", keep + 5), ("developer-lite", 2)] {
+        for i in 0..n {
+            db::packs::insert_check(
+                &s.db,
+                &db::packs::NewCheck {
+                    server_id: "a",
+                    pack_name: pack,
+                    checked_at: i,
+                    is_compliant: true,
+                    mismatch_count: 0,
+                    total_items: 1,
+                    mismatched_items: 0,
+                    check_duration_ms: 1,
+                    mismatches: "[]".into(),
+                },
+            )
+            .await
+            .unwrap();
+        }
+    }
+    assert_eq!(
+        db::packs::count_checks(&s.db.read, "a").await.unwrap(),
+        keep + 2
+    );
+    let newest = db::packs::latest_check(&s.db.read, "a", "base")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(newest.checked_at, keep + 4);
+}

@@ -73,9 +73,15 @@ pub struct NewCheck<'a> {
     pub mismatches: String,
 }
 
-/// Store a check; returns its id.
+/// Checks kept per machine and pack; older ones are dropped on insert so
+/// the history cannot grow without bound.
+pub const KEEP_CHECKS_PER_PACK: i64 = 100;
+
+/// Store a check (dropping the oldest beyond [`KEEP_CHECKS_PER_PACK`]);
+/// returns its id.
 pub async fn insert_check(db: &Db, c: &NewCheck<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    let mut tx = db.write.begin().await?;
+    let id = sqlx::query_scalar(
         "INSERT INTO config_checks (server_id, pack_name, checked_at, is_compliant, mismatch_count,
              total_items, mismatched_items, check_duration_ms, mismatches)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -89,8 +95,20 @@ pub async fn insert_check(db: &Db, c: &NewCheck<'_>) -> sqlx::Result<i64> {
     .bind(c.mismatched_items)
     .bind(c.check_duration_ms)
     .bind(&c.mismatches)
-    .fetch_one(&db.write)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM config_checks WHERE server_id = ?1 AND pack_name = ?2 AND id <=
+             (SELECT id FROM config_checks WHERE server_id = ?1 AND pack_name = ?2
+              ORDER BY id DESC LIMIT 1 OFFSET ?3)",
+    )
+    .bind(c.server_id)
+    .bind(c.pack_name)
+    .bind(KEEP_CHECKS_PER_PACK)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// A stored check.
