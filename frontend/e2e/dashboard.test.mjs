@@ -534,6 +534,10 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await page.getByRole("combobox", { name: "Machine" }).selectOption("");
     const waiting = page.getByRole("region", { name: "Awaiting approval" });
     await waiting.locator(`[data-action-id="${jellyfin.id}"]`).waitFor();
+    // Every page's navigation shows how many wait.
+    const badge = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /^Actions/ });
+    await page.waitForFunction(() => document.querySelector("[data-pending-approvals]")?.getAttribute("data-pending-approvals") === "2", null, { timeout: 20_000 });
+    assert.match(await badge.innerText(), /2/);
     await shot("actions");
     const approved = page.waitForResponse((r) => r.url().endsWith(`/actions/${plex.id}/approve`));
     await waiting.getByRole("button", { name: "Approve Restart plex on media-01" }).click();

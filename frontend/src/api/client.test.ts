@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+  ACTIONS_CHANGED,
   api,
   API_KEY_STORAGE,
   ApiError,
@@ -152,5 +153,20 @@ describe("api client", () => {
   it("prefetches nothing without a key", () => {
     prefetch(["/servers"]);
     expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it("announces the dashboard's own action changes (the nav badge listens)", async () => {
+    setApiKey("k");
+    fetchMock.mockImplementation(async () => jsonResponse(200, { id: 3, status: "approved" }));
+    const heard = vi.fn();
+    window.addEventListener(ACTIONS_CHANGED, heard);
+    try {
+      await api.approveAction(3);
+      expect(heard).toHaveBeenCalledOnce();
+      await api.listActions();
+      expect(heard).toHaveBeenCalledOnce();
+    } finally {
+      window.removeEventListener(ACTIONS_CHANGED, heard);
+    }
   });
 });

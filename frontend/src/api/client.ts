@@ -219,6 +219,16 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
 
 const id = (s: string) => encodeURIComponent(s);
 
+/** Fired on `window` after this dashboard created, approved, rejected or cancelled an action. */
+export const ACTIONS_CHANGED = "homelabcmd:actions-changed";
+
+function changesActions<T>(p: Promise<T>): Promise<T> {
+  return p.then((r) => {
+    window.dispatchEvent(new Event(ACTIONS_CHANGED));
+    return r;
+  });
+}
+
 /**
  * Whether the hub accepts `key`. Used by the sign-in form before the key is
  * stored, so a wrong key never triggers the app-wide 401 handling.
@@ -293,17 +303,21 @@ export const api = {
   getAction: (actionId: number, signal?: AbortSignal) =>
     request<ActionResponse>("GET", `/actions/${actionId}`, { signal }),
   approveAction: (actionId: number) =>
-    request<ActionResponse>("POST", `/actions/${actionId}/approve`),
+    changesActions(request<ActionResponse>("POST", `/actions/${actionId}/approve`)),
   rejectAction: (actionId: number, reason: string) =>
-    request<ActionResponse>("POST", `/actions/${actionId}/reject`, { body: { reason } }),
+    changesActions(
+      request<ActionResponse>("POST", `/actions/${actionId}/reject`, { body: { reason } }),
+    ),
   /** Pending or approved-but-not-started actions only (else 409). */
   cancelAction: (actionId: number) =>
-    request<ActionResponse>("POST", `/actions/${actionId}/cancel`),
+    changesActions(request<ActionResponse>("POST", `/actions/${actionId}/cancel`)),
   /** Runs at once, or waits for approval when the machine is paused; 409 if one is queued. */
   restartService: (serverId: string, serviceName: string) =>
-    request<RestartActionResponse>(
-      "POST",
-      `/servers/${id(serverId)}/services/${id(serviceName)}/restart`,
+    changesActions(
+      request<RestartActionResponse>(
+        "POST",
+        `/servers/${id(serverId)}/services/${id(serviceName)}/restart`,
+      ),
     ),
   listAudit: (query: AuditQuery = {}, signal?: AbortSignal) =>
     request<AuditListResponse>("GET", `/audit${queryString(query)}`, { signal }),

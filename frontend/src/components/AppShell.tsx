@@ -1,8 +1,10 @@
 // Navigation and page frame. A sidebar on wide screens, a menu button on a
 // phone; every link is a real <a> so the keyboard and the back button work.
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
+import { ACTIONS_CHANGED, api } from "../api/client";
+import { usePolling } from "../lib/usePolling";
 import {
   BellIcon,
   BoltIcon,
@@ -23,7 +25,28 @@ export const NAV = [
   { to: "/settings", label: "Settings", Icon: GearIcon },
 ] as const;
 
-function NavLinks({ onNavigate }: { onNavigate?: () => void }) {
+/** Actions waiting for approval, shown on the Actions link from every page. */
+function usePendingApprovals(pathname: string): number {
+  const { data, refresh } = usePolling(
+    (signal) => api.listActions({ status: "pending", limit: 1 }, signal),
+    15_000,
+    [],
+  );
+  // The dashboard's own approvals, rejections and restarts show at once.
+  useEffect(() => {
+    window.addEventListener(ACTIONS_CHANGED, refresh);
+    return () => window.removeEventListener(ACTIONS_CHANGED, refresh);
+  }, [refresh]);
+  // Fresh on every page change, without blanking the badge meanwhile.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else refresh();
+  }, [pathname, refresh]);
+  return data?.total ?? 0;
+}
+
+function NavLinks({ onNavigate, pending }: { onNavigate?: () => void; pending: number }) {
   return (
     <ul className="flex flex-col gap-1">
       {NAV.map(({ to, label, Icon }) => (
@@ -42,6 +65,18 @@ function NavLinks({ onNavigate }: { onNavigate?: () => void }) {
           >
             <Icon className="h-4 w-4" />
             {label}
+            {to === "/actions" && pending > 0 && (
+              <span
+                className="ml-auto inline-flex items-center gap-1 rounded border border-status-warning/40 px-1.5 font-mono text-[11px] text-status-warning"
+                data-pending-approvals={pending}
+              >
+                <svg viewBox="0 0 12 12" className="h-2.5 w-2.5" aria-hidden="true">
+                  <path d="M6 0.8 11.4 11H0.6Z" fill="currentColor" />
+                </svg>
+                {pending}
+                <span className="sr-only"> awaiting approval</span>
+              </span>
+            )}
           </NavLink>
         </li>
       ))}
@@ -64,6 +99,7 @@ function Brand() {
 export function AppShell({ onSignOut }: { onSignOut: () => void }) {
   const [open, setOpen] = useState(false);
   const location = useLocation();
+  const pending = usePendingApprovals(location.pathname);
   return (
     <div className="min-h-screen lg:grid lg:grid-cols-[14rem_1fr]">
       <a
@@ -92,7 +128,7 @@ export function AppShell({ onSignOut }: { onSignOut: () => void }) {
           aria-label="Main"
           className="sticky top-[57px] z-20 border-b border-border-default bg-bg-secondary p-3 lg:hidden"
         >
-          <NavLinks onNavigate={() => setOpen(false)} />
+          <NavLinks onNavigate={() => setOpen(false)} pending={pending} />
         </nav>
       )}
 
@@ -102,7 +138,7 @@ export function AppShell({ onSignOut }: { onSignOut: () => void }) {
           <div className="flex flex-col gap-6">
             <Brand />
             <nav aria-label="Main">
-              <NavLinks />
+              <NavLinks pending={pending} />
             </nav>
           </div>
           <button

@@ -439,7 +439,7 @@ export default function ActionsPage() {
             <p className="text-sm text-text-tertiary">Nothing audited yet.</p>
           ) : (
             <div className="overflow-x-auto">
-              <table className="w-full text-sm" aria-label="Audit trail">
+              <table className="w-full min-w-[56rem] text-sm" aria-label="Audit trail">
                 <thead>
                   <tr className="border-b border-border-default text-left text-xs text-text-tertiary">
                     <th className="px-2 py-1.5 font-medium">Time</th>
