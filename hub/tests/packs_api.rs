@@ -140,6 +140,9 @@ async fn assignments_default_by_machine_type_and_are_validated() {
     // The flag is the machine's own `drift_detection_enabled`.
     let (_, srv) = call(&s, "GET", "/api/v1/servers/srv", None).await;
     assert_eq!(srv["drift_detection_enabled"], false);
+    assert_eq!(srv["assigned_packs"], json!(["base", "developer-max"]));
+    let (_, ws) = call(&s, "GET", "/api/v1/servers/ws", None).await;
+    assert_eq!(ws["assigned_packs"], json!(["base", "developer-lite"]));
     // Omitting the flag keeps the stored value.
     let (_, b) = put(json!({"packs": ["base"]})).await;
     assert_eq!(b["drift_detection_enabled"], false);

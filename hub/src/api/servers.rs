@@ -103,6 +103,12 @@ pub fn to_response(
                 })
                 .collect()
         });
+    // Stored assignment, else the machine-type default (packs::fleet).
+    let assigned_packs = row
+        .assigned_packs
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_else(|| crate::packs::fleet::default_packs(&row.machine_type));
     ServerResponse {
         id: row.id,
         guid: row.guid,
@@ -141,8 +147,7 @@ pub fn to_response(
         network_interfaces,
         active_alert_count: alert_titles.len() as i64,
         active_alert_summaries: alert_titles.iter().take(3).cloned().collect(),
-        // Config packs fill this once that engine exists.
-        assigned_packs: None,
+        assigned_packs: Some(assigned_packs),
         drift_detection_enabled: row.drift_detection_enabled,
         offline_threshold_seconds: threshold,
         seconds_since_seen: row.last_seen.map(|s| ((now_ms - s) / 1000).max(0)),

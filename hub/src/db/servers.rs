@@ -50,16 +50,28 @@ pub struct ServerRow {
     pub drift_detection_enabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// JSON array of assigned pack ids (`server_pack_assignments`), when
+    /// the query joins it; `None`: the machine-type default applies.
+    #[sqlx(default)]
+    pub assigned_packs: Option<String>,
 }
 
 pub async fn list(db: &Db) -> sqlx::Result<Vec<ServerRow>> {
-    sqlx::query_as("SELECT * FROM servers ORDER BY id")
+    sqlx::query_as(
+        "SELECT servers.*, (SELECT packs FROM server_pack_assignments a
+             WHERE a.server_id = servers.id) AS assigned_packs
+         FROM servers ORDER BY id",
+    )
         .fetch_all(&db.read)
         .await
 }
 
 pub async fn get(e: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<ServerRow>> {
-    sqlx::query_as("SELECT * FROM servers WHERE id = ?")
+    sqlx::query_as(
+        "SELECT servers.*, (SELECT packs FROM server_pack_assignments a
+             WHERE a.server_id = servers.id) AS assigned_packs
+         FROM servers WHERE id = ?",
+    )
         .bind(id)
         .fetch_optional(e)
         .await
