@@ -100,6 +100,7 @@ async fn a_full_disk_opens_one_alert_with_one_notification_and_clearing_resolves
     assert_eq!(alert["alert_type"], "disk_high");
     assert_eq!(alert["severity"], "critical");
     assert_eq!(alert["actual_value"], 95.0);
+    assert_eq!(alert["suggested_action"]["action_type"], "clear_logs");
     let events = outbox(&s).await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].0, "slack");
@@ -132,6 +133,7 @@ async fn a_full_disk_opens_one_alert_with_one_notification_and_clearing_resolves
     let (_, got) = call(&s, "GET", &format!("/api/v1/alerts/{}", alert["id"]), None).await;
     assert_eq!(got["status"], "resolved");
     assert_eq!(got["auto_resolved"], true);
+    assert!(got["suggested_action"].is_null(), "nothing to fix once resolved");
     let events = outbox(&s).await;
     assert_eq!(events.len(), 2);
     assert_eq!(events[1].1["kind"], "resolved");

@@ -62,6 +62,22 @@ pub struct AlertResponse {
     /// Notifications silenced until then (extension).
     #[serde(default)]
     pub snoozed_until: Option<DateTime<Utc>>,
+    /// A remediation the hub can run for this alert, to offer as a button
+    /// (extension; create it with `POST /api/v1/actions` and this alert's
+    /// id). Absent for resolved alerts and alerts without one.
+    #[serde(default)]
+    pub suggested_action: Option<SuggestedAction>,
+}
+
+/// A remediation suggested for an alert (extension).
+pub struct SuggestedAction {
+    /// `action_type` for `POST /api/v1/actions`: `restart_service` or
+    /// `clear_logs`.
+    pub action_type: String,
+    /// The service to restart, for `restart_service`.
+    pub service_name: Option<String>,
+    /// What it does, in words fit for a button or a message.
+    pub summary: String,
 }
 
 /// `GET /api/v1/alerts/pending`.

@@ -17,6 +17,7 @@ pub const EXTENSIONS: &[(&str, &str)] = &[
     ("ServerResponse", "offline_threshold_seconds"),
     ("ServerResponse", "seconds_since_seen"),
     ("ServerResponse", "containers"),
+    ("AlertResponse", "suggested_action"),
     ("ServerCreate", "offline_threshold_seconds"),
     ("ServerCreate", "tailscale_hostname"),
     ("ServerUpdate", "offline_threshold_seconds"),

@@ -22,6 +22,7 @@ function alert(o: Partial<AlertResponse>): AlertResponse {
     service_name: null,
     can_resolve: true,
     snoozed_until: null,
+    suggested_action: null,
     ...o,
   };
 }

@@ -35,7 +35,13 @@ async fn service_still_down(state: &AppState, row: &AlertRow) -> ApiResult<bool>
 
 async fn to_response(state: &AppState, row: AlertRow) -> ApiResult<AlertResponse> {
     let down = service_still_down(state, &row).await?;
+    let suggested_action = crate::alerts::suggest::for_alert(
+        &row.alert_type,
+        row.service_name.as_deref(),
+        &row.status,
+    );
     Ok(AlertResponse {
+        suggested_action,
         id: row.id,
         server_id: row.server_id,
         server_name: row.server_name,
