@@ -76,6 +76,11 @@ fn emit(
 
 /// OpenSSH client arguments shared by the fresh and ControlMaster runs.
 fn ssh_command(fleet: &Fleet, host: &Host, extra: &[String]) -> Command {
+    ssh_running(fleet, host, extra, "true")
+}
+
+/// Like [`ssh_command`], running `remote` (shell text) on the host.
+fn ssh_running(fleet: &Fleet, host: &Host, extra: &[String], remote: &str) -> Command {
     let mut cmd = Command::new("ssh");
     cmd.arg("-i")
         .arg(fleet.client_key_path())
@@ -88,7 +93,7 @@ fn ssh_command(fleet: &Fleet, host: &Host, extra: &[String]) -> Command {
         .args(["-o", "BatchMode=yes", "-o", "LogLevel=ERROR"])
         .args(extra)
         .arg(format!("{KEY_USER}@{}", host.ip()))
-        .arg("true")
+        .arg(remote)
         .stdin(Stdio::null());
     cmd
 }
@@ -160,6 +165,19 @@ async fn main() -> anyhow::Result<()> {
         cm.push(time_ssh(ssh_command(&fleet, host, &control))?);
     }
     let (cm_p50, _) = emit("OpenSSH ControlMaster", &mut cm, results)?;
+    // The same over ControlMaster, but running what the pool runs for
+    // `true`: the pool wraps every command in `timeout` so that a command
+    // past its time is killed on the host, which costs a fork and an exec.
+    let same = "exec timeout -k 2 61 true";
+    let mut cm_same = Vec::with_capacity(args.runs);
+    for _ in 0..args.runs {
+        cm_same.push(time_ssh(ssh_running(&fleet, host, &control, same))?);
+    }
+    let (cm_same_p50, _) = emit(
+        "OpenSSH ControlMaster, the pool's command (timeout wrapper)",
+        &mut cm_same,
+        results,
+    )?;
     // Stop the master we started (it would otherwise linger 60 s).
     let mut exit = ssh_command(&fleet, host, &control);
     let _ = exit.args(["-O", "exit"]).stderr(Stdio::null()).status();
@@ -196,7 +214,12 @@ async fn main() -> anyhow::Result<()> {
     summary
         .set("pooled_p50_ms", pooled_p50)
         .set("controlmaster_p50_ms", cm_p50)
-        .set("pooled_over_controlmaster", pooled_p50 / cm_p50);
+        .set("pooled_over_controlmaster", pooled_p50 / cm_p50)
+        .set("controlmaster_same_command_p50_ms", cm_same_p50)
+        .set(
+            "pooled_over_controlmaster_same_command",
+            pooled_p50 / cm_same_p50,
+        );
     summary.emit(results)?;
     pool.close_all().await;
     drop(fleet);
