@@ -133,7 +133,10 @@ async fn a_full_disk_opens_one_alert_with_one_notification_and_clearing_resolves
     let (_, got) = call(&s, "GET", &format!("/api/v1/alerts/{}", alert["id"]), None).await;
     assert_eq!(got["status"], "resolved");
     assert_eq!(got["auto_resolved"], true);
-    assert!(got["suggested_action"].is_null(), "nothing to fix once resolved");
+    assert!(
+        got["suggested_action"].is_null(),
+        "nothing to fix once resolved"
+    );
     let events = outbox(&s).await;
     assert_eq!(events.len(), 2);
     assert_eq!(events[1].1["kind"], "resolved");

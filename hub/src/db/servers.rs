@@ -62,8 +62,8 @@ pub async fn list(db: &Db) -> sqlx::Result<Vec<ServerRow>> {
              WHERE a.server_id = servers.id) AS assigned_packs
          FROM servers ORDER BY id",
     )
-        .fetch_all(&db.read)
-        .await
+    .fetch_all(&db.read)
+    .await
 }
 
 pub async fn get(e: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<ServerRow>> {
@@ -72,9 +72,9 @@ pub async fn get(e: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<Option<Se
              WHERE a.server_id = servers.id) AS assigned_packs
          FROM servers WHERE id = ?",
     )
-        .bind(id)
-        .fetch_optional(e)
-        .await
+    .bind(id)
+    .fetch_optional(e)
+    .await
 }
 
 pub async fn exists(db: &Db, id: &str) -> sqlx::Result<bool> {
