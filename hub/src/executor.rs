@@ -373,6 +373,51 @@ impl Executor {
         db::audit::append(&self.db, &e).await.map(|_| ())
     }
 
+    /// Audit an attempt that could not start (no credentials, no address,
+    /// the machine's limit...). An unknown machine or a database error is
+    /// not an attempt on a machine, so it is not recorded.
+    async fn audit_refusal(&self, e: &ExecError, entry: impl Fn(Outcome) -> AuditEntry) {
+        if matches!(e, ExecError::NotFound(_) | ExecError::Db(_)) {
+            return;
+        }
+        let mut a = entry(Outcome::Rejected);
+        a.reason = Some(e.to_string());
+        if let Err(db_err) = db::audit::append(&self.db, &a).await {
+            tracing::error!(error = %db_err, "audit append failed");
+        }
+    }
+
+    /// Audit how a started command ended: `completed` with its exit code
+    /// (and signal), or `failed` with the SSH error.
+    async fn audit_outcome(
+        &self,
+        result: &Result<ExecOutput, SshError>,
+        entry: impl Fn(Outcome) -> AuditEntry,
+    ) {
+        let done = match result {
+            Ok(out) => {
+                let mut e = entry(Outcome::Completed);
+                e.exit_code = Some(out.exit_code.map_or(-1, i64::from));
+                e.duration_ms = Some(out.duration.as_millis() as i64);
+                if let Some(sig) = &out.signal {
+                    e.reason = Some(format!("killed by signal {sig}"));
+                }
+                e
+            }
+            Err(err) => {
+                let mut e = entry(Outcome::Failed);
+                e.reason = Some(err.to_string());
+                if let SshError::Timeout { after } = err {
+                    e.duration_ms = Some(after.as_millis() as i64);
+                }
+                e
+            }
+        };
+        if let Err(e) = db::audit::append(&self.db, &done).await {
+            tracing::error!(error = %e, server_id = ?done.server_id, "audit append failed after a command ran");
+        }
+    }
+
     /// Run a catalog action on a machine. Audited: `rejected` if it cannot
     /// start, else `allowed` (before SSH) then `completed` / `failed`.
     /// `Ok` whatever the exit code.
@@ -399,13 +444,7 @@ impl Executor {
         let (_permit, r, sudo) = match prepared {
             Ok(p) => p,
             Err(e) => {
-                if !matches!(e, ExecError::NotFound(_) | ExecError::Db(_)) {
-                    let mut a = entry(Outcome::Rejected);
-                    a.reason = Some(e.to_string());
-                    if let Err(db_err) = db::audit::append(&self.db, &a).await {
-                        tracing::error!(error = %db_err, "audit append failed");
-                    }
-                }
+                self.audit_refusal(&e, entry).await;
                 return Err(e);
             }
         };
@@ -429,28 +468,7 @@ impl Executor {
             "running SSH command"
         );
         let result = self.pool.exec(&r.target, &request).await;
-        let mut done = match &result {
-            Ok(out) => {
-                let mut e = entry(Outcome::Completed);
-                e.exit_code = Some(out.exit_code.map_or(-1, i64::from));
-                e.duration_ms = Some(out.duration.as_millis() as i64);
-                if let Some(sig) = &out.signal {
-                    e.reason = Some(format!("killed by signal {sig}"));
-                }
-                e
-            }
-            Err(err) => {
-                let mut e = entry(Outcome::Failed);
-                e.reason = Some(err.to_string());
-                e
-            }
-        };
-        if let Err(SshError::Timeout { after }) = &result {
-            done.duration_ms = Some(after.as_millis() as i64);
-        }
-        if let Err(e) = db::audit::append(&self.db, &done).await {
-            tracing::error!(error = %e, server_id, "audit append failed after a command ran");
-        }
+        self.audit_outcome(&result, entry).await;
         Ok(result?)
     }
 
@@ -484,13 +502,7 @@ impl Executor {
         let (_permit, r) = match prepared {
             Ok(p) => p,
             Err(e) => {
-                if !matches!(e, ExecError::NotFound(_) | ExecError::Db(_)) {
-                    let mut a = entry(Outcome::Rejected);
-                    a.reason = Some(e.to_string());
-                    if let Err(db_err) = db::audit::append(&self.db, &a).await {
-                        tracing::error!(error = %db_err, "audit append failed");
-                    }
-                }
+                self.audit_refusal(&e, entry).await;
                 return Err(e);
             }
         };
@@ -502,25 +514,7 @@ impl Executor {
         db::audit::append(&self.db, &allowed).await?;
         let request = ExecRequest::new(["sh", "-c", script.body.as_str()]).timeout(script.timeout);
         let result = self.pool.exec(&r.target, &request).await;
-        let mut done = match &result {
-            Ok(out) => {
-                let mut e = entry(Outcome::Completed);
-                e.exit_code = Some(out.exit_code.map_or(-1, i64::from));
-                e.duration_ms = Some(out.duration.as_millis() as i64);
-                e
-            }
-            Err(err) => {
-                let mut e = entry(Outcome::Failed);
-                e.reason = Some(err.to_string());
-                e
-            }
-        };
-        if let Err(SshError::Timeout { after }) = &result {
-            done.duration_ms = Some(after.as_millis() as i64);
-        }
-        if let Err(e) = db::audit::append(&self.db, &done).await {
-            tracing::error!(error = %e, server_id, "audit append failed after a script ran");
-        }
+        self.audit_outcome(&result, entry).await;
         Ok(result?)
     }
 
