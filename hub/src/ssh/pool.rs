@@ -20,6 +20,10 @@ use super::{
     Target,
 };
 
+/// Retries of a session channel the host refused on a live connection
+/// (20, 40, ... ms apart: 1.1 s in all), within the connect timeout.
+const OPEN_RETRIES: u32 = 10;
+
 /// Curve25519 family only: DH group exchange costs seconds per connect.
 /// `ext-info-c` and strict-kex markers keep RSA-SHA2 and Terrapin protection.
 static KEX_ORDER: &[kex::Name] = &[
@@ -515,12 +519,29 @@ impl SshPool {
             })?;
         let run_started = Instant::now();
         let open_timeout = self.inner.config.connect_timeout;
-        let channel = tokio::time::timeout(open_timeout, conn.handle.channel_open_session())
+        let open = async {
+            // sshd frees a session slot only after the last command's process
+            // is reaped and its channel closed, a moment after we saw its exit
+            // status; under load a new session can be refused in that gap (or
+            // a host may allow fewer sessions than we use). A refusal on a
+            // live connection is retried with a short backoff.
+            let mut attempt = 0u32;
+            loop {
+                match conn.handle.channel_open_session().await {
+                    Err(russh::Error::ChannelOpenFailure(_)) if attempt < OPEN_RETRIES => {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                    }
+                    other => break other,
+                }
+            }
+        };
+        let channel = tokio::time::timeout(open_timeout, open)
             .await
             .map_err(|_| {
                 ExecFailure::BeforeStart(SshError::ChannelFailed {
                     reason: format!(
-                        "no answer to a channel request within {}s (connection dead?)",
+                        "no session channel within {}s (connection dead, or the host refuses sessions)",
                         open_timeout.as_secs_f64()
                     ),
                 })
