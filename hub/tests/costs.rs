@@ -261,11 +261,15 @@ async fn summary_and_breakdown_match_hand_computed_costs() {
     assert_eq!(status, StatusCode::OK, "{h}");
     assert_eq!(h["aggregation"], "daily");
     assert_eq!(h["currency_symbol"], "€");
-    assert_eq!(
-        h["items"],
-        json!([{"date": ymd(y), "estimated_kwh": 0.7, "estimated_cost": 0.21,
-                "electricity_rate": 0.3, "server_id": null, "server_hostname": null}])
-    );
+    // Within 10 minutes of midnight UTC the servers' recent heartbeats fall
+    // on yesterday too, so the hand-computed figure only holds after that.
+    if live_today {
+        assert_eq!(
+            h["items"],
+            json!([{"date": ymd(y), "estimated_kwh": 0.7, "estimated_cost": 0.21,
+                    "electricity_rate": 0.3, "server_id": null, "server_hostname": null}])
+        );
+    }
 
     let (status, sh) = call(
         &s,
