@@ -171,6 +171,23 @@ pub async fn insert(db: &Db, a: &NewAction<'_>, audit: &AuditEntry) -> sqlx::Res
     Ok(Inserted::Created(Box::new(row)))
 }
 
+/// One lifecycle step: `update` (a conditional `UPDATE ... RETURNING *`)
+/// and, if it matched, its audit entry, in one transaction. `None`: the row
+/// was not in a state the step starts from.
+async fn transition<'q>(
+    db: &Db,
+    update: sqlx::query::QueryAs<'q, sqlx::Sqlite, ActionRow, sqlx::sqlite::SqliteArguments>,
+    audit: &AuditEntry,
+) -> sqlx::Result<Option<ActionRow>> {
+    let mut tx = db.write.begin().await?;
+    let row = update.fetch_optional(&mut *tx).await?;
+    if row.is_some() {
+        super::audit::append_in(&mut tx, audit).await?;
+    }
+    tx.commit().await?;
+    Ok(row)
+}
+
 /// pending → approved. `None`: not found or not pending.
 pub async fn approve(
     db: &Db,
@@ -178,21 +195,18 @@ pub async fn approve(
     by: &str,
     audit: &AuditEntry,
 ) -> sqlx::Result<Option<ActionRow>> {
-    let mut tx = db.write.begin().await?;
-    let row: Option<ActionRow> = sqlx::query_as(
-        "UPDATE actions SET status = 'approved', approved_at = ?, approved_by = ?
+    transition(
+        db,
+        sqlx::query_as(
+            "UPDATE actions SET status = 'approved', approved_at = ?, approved_by = ?
          WHERE id = ? AND status = 'pending' RETURNING *",
+        )
+        .bind(now_ms())
+        .bind(by)
+        .bind(id),
+        audit,
     )
-    .bind(now_ms())
-    .bind(by)
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if row.is_some() {
-        super::audit::append_in(&mut tx, audit).await?;
-    }
-    tx.commit().await?;
-    Ok(row)
+    .await
 }
 
 /// pending → rejected. `None`: not found or not pending.
@@ -203,23 +217,20 @@ pub async fn reject(
     reason: &str,
     audit: &AuditEntry,
 ) -> sqlx::Result<Option<ActionRow>> {
-    let mut tx = db.write.begin().await?;
-    let row: Option<ActionRow> = sqlx::query_as(
-        "UPDATE actions SET status = 'rejected', rejected_at = ?, rejected_by = ?,
+    transition(
+        db,
+        sqlx::query_as(
+            "UPDATE actions SET status = 'rejected', rejected_at = ?, rejected_by = ?,
                 rejection_reason = ?
          WHERE id = ? AND status = 'pending' RETURNING *",
+        )
+        .bind(now_ms())
+        .bind(by)
+        .bind(reason)
+        .bind(id),
+        audit,
     )
-    .bind(now_ms())
-    .bind(by)
-    .bind(reason)
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if row.is_some() {
-        super::audit::append_in(&mut tx, audit).await?;
-    }
-    tx.commit().await?;
-    Ok(row)
+    .await
 }
 
 /// pending or approved (not yet started) → cancelled. `None`: not found or
@@ -230,22 +241,19 @@ pub async fn cancel(
     by: &str,
     audit: &AuditEntry,
 ) -> sqlx::Result<Option<ActionRow>> {
-    let mut tx = db.write.begin().await?;
-    let row: Option<ActionRow> = sqlx::query_as(
-        "UPDATE actions SET status = 'cancelled', completed_at = ?1,
+    transition(
+        db,
+        sqlx::query_as(
+            "UPDATE actions SET status = 'cancelled', completed_at = ?1,
                 stderr = 'cancelled by ' || ?2 || ' before it ran'
          WHERE id = ?3 AND status IN ('pending', 'approved') RETURNING *",
+        )
+        .bind(now_ms())
+        .bind(by)
+        .bind(id),
+        audit,
     )
-    .bind(now_ms())
-    .bind(by)
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if row.is_some() {
-        super::audit::append_in(&mut tx, audit).await?;
-    }
-    tx.commit().await?;
-    Ok(row)
+    .await
 }
 
 /// approved → executing. `None` when it is no longer approved (cancelled
