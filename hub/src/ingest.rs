@@ -104,11 +104,7 @@ async fn try_batch(
     batch: &[Job],
 ) -> Result<Vec<Result<Ingested, IngestError>>, sqlx::Error> {
     let mut tx = db.write.begin().await?;
-    let mut machines = match KnownMachines::prefetch(&mut tx, batch.iter().map(|j| &*j.hb)).await {
-        Ok(m) => m,
-        Err(IngestError::Db(e)) => return Err(e),
-        Err(_) => KnownMachines::default(),
-    };
+    let mut machines = KnownMachines::prefetch(&mut tx, batch.iter().map(|j| &*j.hb)).await?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         let ip = job.client_ip.as_deref();

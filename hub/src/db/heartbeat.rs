@@ -179,12 +179,17 @@ pub struct KnownMachines {
     touched: Vec<String>,
 }
 
+/// A JSON array of strings, for `json_each`.
+fn json_list(items: &[&str]) -> String {
+    serde_json::Value::from(items.to_vec()).to_string()
+}
+
 impl KnownMachines {
     /// Read the rows matching any heartbeat's guid or id.
     pub async fn prefetch<'a>(
         tx: &mut Transaction<'_, Sqlite>,
         batch: impl Iterator<Item = &'a HeartbeatRequest>,
-    ) -> Result<Self, IngestError> {
+    ) -> sqlx::Result<Self> {
         let (mut guids, mut ids) = (Vec::new(), Vec::new());
         for hb in batch {
             guids.extend(hb.server_guid.as_deref());
@@ -193,8 +198,8 @@ impl KnownMachines {
         let rows = sqlx::query_as(known_where!(
             "guid IN (SELECT value FROM json_each(?1)) OR id IN (SELECT value FROM json_each(?2))"
         ))
-        .bind(serde_json::to_string(&guids)?)
-        .bind(serde_json::to_string(&ids)?)
+        .bind(json_list(&guids))
+        .bind(json_list(&ids))
         .fetch_all(&mut **tx)
         .await?;
         Ok(Self {
