@@ -9,6 +9,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod compliance;
 pub mod config;
 pub mod cost_snapshots;
 pub mod costs;

@@ -2,8 +2,6 @@
 //! compliance checks over SSH (stored), their history and diff, and the
 //! fleet summary. Pure logic in `packs::fleet`, SQL in `db::packs`.
 
-use std::time::{Duration, Instant};
-
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -18,21 +16,17 @@ use serde::Deserialize;
 
 use crate::api::commands::exec_error;
 use crate::api::servers::int_param;
+use crate::compliance::{self, CheckError};
 use crate::db::{self, now_ms, to_dt};
 use crate::error::{ApiError, ApiResult};
-use crate::executor::{ExecError, PackScript, Wait};
+use crate::executor::{ExecError, Wait};
 use crate::packs::fleet::{self, AssignmentError};
-use crate::packs::{check_script, evaluate};
 use crate::ssh::SshError;
 use crate::state::AppState;
 use crate::validate::{ApiJson, Checker, Validate};
 
 /// Who the audit trail names for API calls (there is one API key).
 const API_ACTOR: &str = "api";
-/// Audit action of a compliance check.
-const CHECK_ACTION: &str = "config_check";
-/// How long a check script may run.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Validate for PackAssignmentRequest {
     fn validate(&self, c: &mut Checker) {
@@ -214,37 +208,20 @@ pub async fn check_server_compliance(
         .packs
         .get(&body.pack_name)
         .ok_or_else(|| pack_not_found(&body.pack_name))?;
-    let started = Instant::now();
-    let script = PackScript {
-        audit_action: CHECK_ACTION,
-        label: format!("pack check: {}", pack.id),
-        body: check_script::build(pack),
-        timeout: CHECK_TIMEOUT,
-    };
-    let out = state
-        .executor
-        .run_script(&server_id, &script, API_ACTOR, Wait::Yes)
-        .await
-        .map_err(check_exec_error)?;
-    let verdict = evaluate(pack, &out.stdout);
-    let duration_ms = started.elapsed().as_millis() as i64;
-    let checked_at = now_ms();
-    db::packs::insert_check(
+    let c = compliance::run_check(
         &state.db,
-        &db::packs::NewCheck {
-            server_id: &server_id,
-            pack_name: &pack.id,
-            checked_at,
-            is_compliant: verdict.is_compliant(),
-            mismatch_count: verdict.mismatches.len() as i64,
-            total_items: verdict.total_items as i64,
-            mismatched_items: verdict.mismatched_items as i64,
-            check_duration_ms: duration_ms,
-            mismatches: serde_json::to_string(&verdict.mismatches)
-                .map_err(|e| ApiError::Internal(e.into()))?,
-        },
+        &state.executor,
+        &server_id,
+        pack,
+        API_ACTOR,
+        Wait::Yes,
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        CheckError::Exec(e) => check_exec_error(e),
+        CheckError::Db(e) => e.into(),
+    })?;
+    let (verdict, checked_at, duration_ms) = (c.verdict, c.checked_at, c.duration_ms);
     Ok(Json(ConfigCheckResponse {
         server_id,
         pack_name: pack.id.clone(),
