@@ -407,4 +407,297 @@ pub struct ComplianceMachineSummary {
     /// When last checked.
     pub checked_at: Option<DateTime<Utc>>,
 }
+
+/// State of an apply run.
+#[derive(Copy, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplyStatus {
+    /// Accepted, not started.
+    Pending,
+    /// Items are being applied.
+    Running,
+    /// Every step ran (some items may have failed: see `items_failed`).
+    Completed,
+    /// The run stopped: the host could not be reached, or the hub restarted.
+    Failed,
+}
+
+/// `POST /api/v1/servers/{server_id}/config/apply`.
+pub struct ApplyRequest {
+    /// Pack to apply.
+    pub pack_name: String,
+    /// Only return the plan; change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// 202 answer to an apply: poll `GET .../config/apply/{apply_id}`.
+pub struct ApplyInitiatedResponse {
+    /// Apply run id.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub apply_id: i64,
+    /// Server slug.
+    pub server_id: String,
+    /// Pack applied.
+    pub pack_name: String,
+    /// `pending` or `running`.
+    pub status: ApplyStatus,
+    /// When the run started.
+    pub started_at: Option<DateTime<Utc>>,
+}
+
+/// 202 answer to a dry run: the plan, computed from a fresh check.
+pub struct ApplyPreviewResponse {
+    /// Server slug.
+    pub server_id: String,
+    /// Pack previewed.
+    pub pack_name: String,
+    /// Always true.
+    pub dry_run: bool,
+    /// Files and directories to create or update (`create`, `update`,
+    /// `set_mode`, `set_owner`, `remove`; directories: `create_directory`).
+    pub files: Vec<DryRunFileItem>,
+    /// Packages to install or upgrade.
+    pub packages: Vec<DryRunPackageItem>,
+    /// Settings to set (`set`; `manual` for one the hub cannot set).
+    pub settings: Vec<DryRunSettingItem>,
+    /// Number of planned changes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total_items: i64,
+    /// (extension) Services to enable, disable, start or stop.
+    #[serde(default)]
+    pub services: Vec<DryRunServiceItem>,
+    /// (extension) One line for a confirmation dialog, e.g.
+    /// "Will install 2 packages, write 3 files".
+    #[serde(default)]
+    pub summary: String,
+    /// (extension) Whether any step runs with sudo.
+    #[serde(default)]
+    pub needs_sudo: bool,
+}
+
+/// A planned file or directory change.
+pub struct DryRunFileItem {
+    /// `create`, `update`, `set_mode`, `set_owner`, `remove` or `create_directory`.
+    pub action: String,
+    /// Path as written in the pack (`~/` = the SSH user's home).
+    pub path: String,
+    /// Mode it will have (`0644`), or the host's current mode when the pack
+    /// sets none.
+    pub mode: String,
+    /// What will change, for people.
+    pub description: String,
+    /// (extension) Unified diff from the host's file to the pack's, for updates.
+    #[serde(default)]
+    pub diff: Option<String>,
+}
+
+/// A planned package install.
+pub struct DryRunPackageItem {
+    /// `install` or `upgrade`.
+    pub action: String,
+    /// Debian package name.
+    pub package: String,
+    /// Minimum version the pack asks for.
+    pub version: Option<String>,
+    /// What will change, for people.
+    pub description: String,
+}
+
+/// A planned setting change.
+pub struct DryRunSettingItem {
+    /// `set`, or `manual` when the hub cannot set it (a command's output).
+    pub action: String,
+    /// Setting key.
+    pub key: String,
+    /// Value it will have.
+    pub value: String,
+    /// What will change, for people.
+    pub description: String,
+}
+
+/// (extension) A planned service change.
+pub struct DryRunServiceItem {
+    /// `enable`, `disable`, `start`, `stop` (several joined with `+`).
+    pub action: String,
+    /// systemd unit.
+    pub service: String,
+    /// What will change, for people.
+    pub description: String,
+}
+
+/// `GET /api/v1/servers/{server_id}/config/apply/{apply_id}`.
+pub struct ApplyStatusResponse {
+    /// Apply run id.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub apply_id: i64,
+    /// Server slug.
+    pub server_id: String,
+    /// Pack applied.
+    pub pack_name: String,
+    /// Run state.
+    pub status: ApplyStatus,
+    /// Percent of planned steps done (0–100).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub progress: i64,
+    /// Item being applied now.
+    pub current_item: Option<String>,
+    /// Planned changes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub items_total: i64,
+    /// Changes applied successfully.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub items_completed: i64,
+    /// Changes that failed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub items_failed: i64,
+    /// Result per item, in order.
+    pub items: Vec<ApplyItemResult>,
+    /// When the run started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it finished.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Why the run failed as a whole.
+    pub error: Option<String>,
+    /// (extension) The compliance check run after applying.
+    #[serde(default)]
+    pub recheck: Option<ApplyRecheck>,
+}
+
+/// One item's apply result.
+pub struct ApplyItemResult {
+    /// Path, package name, setting key or service name.
+    pub item: String,
+    /// `created`, `updated`, `mode_set`, `owner_set`, `removed`,
+    /// `directory_created`, `installed`, `set`, `enabled`, `started`, ...
+    pub action: String,
+    /// Whether it succeeded.
+    pub success: bool,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// (extension) `file`, `directory`, `package`, `setting` or `service`.
+    #[serde(default)]
+    pub item_type: Option<String>,
+    /// (extension) Where the replaced file was saved.
+    #[serde(default)]
+    pub backup_path: Option<String>,
+}
+
+/// (extension) The check that ends an apply run.
+pub struct ApplyRecheck {
+    /// `config_checks` id (see `.../config/checks`).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub check_id: i64,
+    /// No mismatch left.
+    pub is_compliant: bool,
+    /// Mismatches left.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub mismatch_count: i64,
+}
+
+/// `DELETE /api/v1/servers/{server_id}/config/apply`.
+pub struct RemoveRequest {
+    /// Pack to remove.
+    pub pack_name: String,
+    /// false: preview only; true: remove.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// What removing a pack would do.
+pub struct RemovePreviewResponse {
+    /// Server slug.
+    pub server_id: String,
+    /// Pack.
+    pub pack_name: String,
+    /// Always true.
+    pub preview: bool,
+    /// Managed files: deleted, or restored from their backup when one exists.
+    pub files: Vec<RemovePreviewFileItem>,
+    /// Packages stay installed.
+    pub packages: Vec<RemovePreviewPackageItem>,
+    /// Settings removed (environment variables the hub wrote).
+    pub settings: Vec<RemovePreviewSettingItem>,
+    /// Number of items listed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total_items: i64,
+    /// For the confirmation dialog.
+    pub warning: String,
+}
+
+/// A managed file removal would touch.
+pub struct RemovePreviewFileItem {
+    /// `delete` (restored from `backup_path` if that exists).
+    pub action: String,
+    /// Path as written in the pack.
+    pub path: String,
+    /// `<path>.homelabcmd.bak`.
+    pub backup_path: String,
+    /// For people.
+    pub note: String,
+}
+
+/// A package removal leaves alone.
+pub struct RemovePreviewPackageItem {
+    /// Always `skip`.
+    pub action: String,
+    /// Package name.
+    pub package: String,
+    /// Why.
+    pub note: String,
+}
+
+/// A setting removal would undo.
+pub struct RemovePreviewSettingItem {
+    /// `remove` or `skip`.
+    pub action: String,
+    /// Setting key.
+    pub key: String,
+    /// For people.
+    pub note: String,
+}
+
+/// Result of removing a pack.
+pub struct RemoveResponse {
+    /// Server slug.
+    pub server_id: String,
+    /// Pack removed.
+    pub pack_name: String,
+    /// Every item that could be removed was.
+    pub success: bool,
+    /// Result per item.
+    pub items: Vec<RemoveItemResult>,
+    /// Files deleted or restored from backup.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub items_deleted: i64,
+    /// Packages left installed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub items_skipped: i64,
+    /// Settings removed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub items_removed: i64,
+    /// Items that failed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub items_failed: i64,
+    /// When removal finished.
+    pub removed_at: DateTime<Utc>,
+}
+
+/// One item's removal result.
+pub struct RemoveItemResult {
+    /// Path, package name or setting key.
+    pub item: String,
+    /// `file`, `package` or `setting`.
+    pub item_type: String,
+    /// `deleted`, `restored`, `absent`, `skipped`, `removed`.
+    pub action: String,
+    /// Whether it succeeded.
+    pub success: bool,
+    /// The backup restored, for files.
+    pub backup_path: Option<String>,
+    /// For people.
+    pub note: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
 }
