@@ -38,6 +38,31 @@ import type { SectionCardOrder } from "../types/generated/SectionCardOrder";
 import type { ServerListResponse } from "../types/generated/ServerListResponse";
 import type { ServerResponse } from "../types/generated/ServerResponse";
 import type { SparklineResponse } from "../types/generated/SparklineResponse";
+import type { ConnectivityStatusResponse } from "../types/generated/ConnectivityStatusResponse";
+import type { ConnectivityUpdateResponse } from "../types/generated/ConnectivityUpdateResponse";
+import type { DeleteServerCredentialResponse } from "../types/generated/DeleteServerCredentialResponse";
+import type { HostKeyResponse } from "../types/generated/HostKeyResponse";
+import type { ServerCredentialsResponse } from "../types/generated/ServerCredentialsResponse";
+import type { ServerSshTestResponse } from "../types/generated/ServerSshTestResponse";
+import type { SetDefaultKeyResponse } from "../types/generated/SetDefaultKeyResponse";
+import type { SSHConfig } from "../types/generated/SSHConfig";
+import type { SSHConfigResponse } from "../types/generated/SSHConfigResponse";
+import type { SSHConfigUpdate } from "../types/generated/SSHConfigUpdate";
+import type { SSHKeyListResponse } from "../types/generated/SSHKeyListResponse";
+import type { SSHKeyMetadata } from "../types/generated/SSHKeyMetadata";
+import type { SSHKeyUploadRequest } from "../types/generated/SSHKeyUploadRequest";
+import type { StoreServerCredentialResponse } from "../types/generated/StoreServerCredentialResponse";
+import type { ApplyInitiatedResponse } from "../types/generated/ApplyInitiatedResponse";
+import type { ApplyPreviewResponse } from "../types/generated/ApplyPreviewResponse";
+import type { ApplyStatusResponse } from "../types/generated/ApplyStatusResponse";
+import type { ComplianceSummaryResponse } from "../types/generated/ComplianceSummaryResponse";
+import type { ConfigCheckHistoryResponse } from "../types/generated/ConfigCheckHistoryResponse";
+import type { ConfigCheckResponse } from "../types/generated/ConfigCheckResponse";
+import type { ConfigDiffResponse } from "../types/generated/ConfigDiffResponse";
+import type { ConfigPackListResponse } from "../types/generated/ConfigPackListResponse";
+import type { PackAssignmentResponse } from "../types/generated/PackAssignmentResponse";
+import type { RemovePreviewResponse } from "../types/generated/RemovePreviewResponse";
+import type { RemoveResponse } from "../types/generated/RemoveResponse";
 
 export const API_BASE = "/api/v1";
 /** sessionStorage key: the API key lives for this browser session only. */
@@ -50,6 +75,9 @@ export type AlertStatus = "open" | "acknowledged" | "resolved";
 export type AlertSeverity = "critical" | "high" | "medium" | "low";
 export type CostAggregation = "daily" | "weekly" | "monthly";
 export type ServerCostPeriod = "7d" | "30d" | "90d" | "12m";
+export type ConnectivityMode = "direct_ssh" | "tailscale";
+/** Per-machine secret kinds (`ssh_key_passphrase` is an extension). */
+export type CredentialType = "ssh_private_key" | "ssh_key_passphrase" | "ssh_password" | "sudo_password";
 
 /** Filters of `GET /alerts`; unset ones are left out of the query. */
 export interface AlertQuery {
@@ -214,6 +242,7 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
   });
   if (res.status === 401) refuse();
   if (!res.ok) throw new ApiError(res.status, await errorMessage(res));
+  if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }
 
@@ -359,4 +388,97 @@ export const api = {
       `/servers/${id(serverId)}/costs/history?period=${period}`,
       { signal },
     ),
+
+  // SSH: defaults, uploaded keys (metadata only), connectivity mode.
+  getSshSettings: (signal?: AbortSignal) => request<SSHConfig>("GET", "/settings/ssh", { signal }),
+  saveSshSettings: (update: SSHConfigUpdate) =>
+    request<SSHConfigResponse>("PUT", "/settings/ssh", { body: update }),
+  listSshKeys: (signal?: AbortSignal) =>
+    request<SSHKeyListResponse>("GET", "/settings/ssh/keys", { signal }),
+  /** The private key goes up once; the hub never sends it back. */
+  uploadSshKey: (upload: SSHKeyUploadRequest) =>
+    request<SSHKeyMetadata>("POST", "/settings/ssh/keys", { body: upload }),
+  deleteSshKey: (keyId: string) => request<void>("DELETE", `/settings/ssh/keys/${id(keyId)}`),
+  setDefaultSshKey: (keyId: string) =>
+    request<SetDefaultKeyResponse>("PUT", `/settings/ssh/keys/${id(keyId)}/default`),
+  getConnectivity: (signal?: AbortSignal) =>
+    request<ConnectivityStatusResponse>("GET", "/settings/connectivity", { signal }),
+  saveConnectivity: (mode: ConnectivityMode, sshUsername: string | null = null) =>
+    request<ConnectivityUpdateResponse>("PUT", "/settings/connectivity", {
+      body: { mode, ssh_username: sshUsername },
+    }),
+
+  // A machine's SSH secrets: write-only; the hub answers with "set or not" only.
+  listCredentials: (serverId: string, signal?: AbortSignal) =>
+    request<ServerCredentialsResponse>("GET", `/servers/${id(serverId)}/credentials`, { signal }),
+  storeCredential: (serverId: string, credentialType: CredentialType, value: string) =>
+    request<StoreServerCredentialResponse>("POST", `/servers/${id(serverId)}/credentials`, {
+      body: { credential_type: credentialType, value },
+    }),
+  deleteCredential: (serverId: string, credentialType: CredentialType) =>
+    request<DeleteServerCredentialResponse>(
+      "DELETE",
+      `/servers/${id(serverId)}/credentials/${id(credentialType)}`,
+    ),
+  testSsh: (serverId: string) =>
+    request<ServerSshTestResponse>("POST", `/servers/${id(serverId)}/test-ssh`),
+  getHostKey: (serverId: string, signal?: AbortSignal) =>
+    request<HostKeyResponse>("GET", `/servers/${id(serverId)}/ssh/host-key`, { signal }),
+  /** 409 when that fingerprint is not the refused key the hub holds. */
+  acceptHostKey: (serverId: string, fingerprint: string) =>
+    request<HostKeyResponse>("POST", `/servers/${id(serverId)}/ssh/host-key/accept`, {
+      body: { fingerprint_sha256: fingerprint },
+    }),
+
+  // Configuration packs and compliance.
+  getComplianceSummary: (signal?: AbortSignal) =>
+    request<ComplianceSummaryResponse>("GET", "/config/compliance", { signal }),
+  listPacks: (signal?: AbortSignal) =>
+    request<ConfigPackListResponse>("GET", "/config/packs", { signal }),
+  getAssignedPacks: (serverId: string, signal?: AbortSignal) =>
+    request<PackAssignmentResponse>("GET", `/servers/${id(serverId)}/config/packs`, { signal }),
+  /** Must include `base` (else 400 BASE_PACK_REQUIRED). */
+  saveAssignedPacks: (serverId: string, packs: string[]) =>
+    request<PackAssignmentResponse>("PUT", `/servers/${id(serverId)}/config/packs`, {
+      body: { packs, drift_detection_enabled: null },
+    }),
+  checkCompliance: (serverId: string, packName: string) =>
+    request<ConfigCheckResponse>("POST", `/servers/${id(serverId)}/config/check`, {
+      body: { pack_name: packName },
+    }),
+  listChecks: (serverId: string, limit = 50, signal?: AbortSignal) =>
+    request<ConfigCheckHistoryResponse>(
+      "GET",
+      `/servers/${id(serverId)}/config/checks?limit=${limit}`,
+      { signal },
+    ),
+  /** The newest stored check's mismatches with diffs (404 before the first check). */
+  getConfigDiff: (serverId: string, packName: string, signal?: AbortSignal) =>
+    request<ConfigDiffResponse>(
+      "GET",
+      `/servers/${id(serverId)}/config/diff?pack=${id(packName)}`,
+      { signal },
+    ),
+  /** Dry run: what applying would change, computed from a fresh check. */
+  previewApply: (serverId: string, packName: string) =>
+    request<ApplyPreviewResponse>("POST", `/servers/${id(serverId)}/config/apply`, {
+      body: { pack_name: packName, dry_run: true },
+    }),
+  /** Starts a run (409 while one is running); poll `getApplyStatus`. */
+  startApply: (serverId: string, packName: string) =>
+    request<ApplyInitiatedResponse>("POST", `/servers/${id(serverId)}/config/apply`, {
+      body: { pack_name: packName, dry_run: false },
+    }),
+  getApplyStatus: (serverId: string, applyId: number, signal?: AbortSignal) =>
+    request<ApplyStatusResponse>("GET", `/servers/${id(serverId)}/config/apply/${applyId}`, {
+      signal,
+    }),
+  previewRemove: (serverId: string, packName: string) =>
+    request<RemovePreviewResponse>("DELETE", `/servers/${id(serverId)}/config/apply`, {
+      body: { pack_name: packName, confirm: false },
+    }),
+  removePack: (serverId: string, packName: string) =>
+    request<RemoveResponse>("DELETE", `/servers/${id(serverId)}/config/apply`, {
+      body: { pack_name: packName, confirm: true },
+    }),
 };

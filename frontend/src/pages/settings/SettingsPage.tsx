@@ -1,6 +1,6 @@
 // Settings: alert thresholds, notification channels (URLs write-only, as the
-// hub only ever shows them masked), electricity tariff, and per-machine
-// threshold overrides. Each section saves on its own and says what changed.
+// hub only ever shows them masked), electricity tariff, per-machine
+// threshold overrides, and SSH (SshSettings.tsx). Each section saves on its own and says what changed.
 
 import { useEffect, useId, useState } from "react";
 import { api } from "../../api/client";
@@ -21,6 +21,7 @@ import {
   type NotificationsForm,
   type OverrideForm,
 } from "./forms";
+import { ConnectivitySection, MachineAccessSection } from "./SshSettings";
 
 const input =
   "w-full rounded-md border border-border-default bg-bg-tertiary px-2 py-1.5 font-mono text-sm text-text-primary placeholder:text-text-muted";
@@ -458,6 +459,8 @@ export default function SettingsPage() {
         {cost.error && <ErrorNote error={cost.error} />}
         {cost.data && <TariffSection cost={cost.data} onSaved={cost.refresh} />}
         <OverridesSection />
+        <ConnectivitySection />
+        <MachineAccessSection />
         {!config.data && !config.error && <p className="font-mono text-sm text-text-tertiary">Loading…</p>}
       </div>
     </div>
