@@ -563,15 +563,19 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("actions-history");
   });
 
-  step("pages not built yet say so, and navigation works from the keyboard", async () => {
+  step("navigation works from the keyboard: Compliance lists the fleet, never checked", async () => {
     await page.goto(`${fleet.base}/`);
     await page.getByRole("heading", { name: "Dashboard", level: 1 }).waitFor();
     const compliance = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Compliance" });
     await compliance.focus();
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/compliance$/);
-    await page.getByRole("region", { name: "Compliance: coming soon" }).waitFor();
-    await shot("coming-soon");
+    const filters = page.getByRole("group", { name: "Filter by compliance" });
+    await filters.waitFor();
+    // Nothing was checked in this fleet: every machine says so, with the hollow LED.
+    const list = page.getByRole("list", { name: "Machines by compliance" });
+    await list.locator('[data-machine="web-01"][data-compliance="never_checked"]').waitFor();
+    assert.equal(await list.locator('[data-compliance="compliant"]').count(), 0);
   });
 
   step("on a phone the dashboard is one column with a menu", async () => {

@@ -4,7 +4,7 @@ import { clearApiKey, getApiKey, onUnauthorized } from "./api/client";
 import { AppShell } from "./components/AppShell";
 import SignInPage from "./pages/signin/SignInPage";
 import DashboardPage from "./pages/dashboard/DashboardPage";
-import ComingSoonPage, { NotFoundPage } from "./pages/placeholder/ComingSoonPage";
+import { NotFoundPage } from "./pages/placeholder/ComingSoonPage";
 
 // Pages load on demand (Recharts, the widget grid), keeping the first load small.
 const MachineDetailPage = lazy(() => import("./pages/machine/MachineDetailPage"));
@@ -12,6 +12,7 @@ const AlertsPage = lazy(() => import("./pages/alerts/AlertsPage"));
 const SettingsPage = lazy(() => import("./pages/settings/SettingsPage"));
 const CostsPage = lazy(() => import("./pages/costs/CostsPage"));
 const ActionsPage = lazy(() => import("./pages/actions/ActionsPage"));
+const CompliancePage = lazy(() => import("./pages/compliance/CompliancePage"));
 
 function Loading() {
   return <p className="p-4 font-mono text-sm text-text-tertiary">Loading…</p>;
@@ -75,10 +76,17 @@ export default function App() {
             </Suspense>
           }
         />
-        <Route
-          path="compliance"
-          element={<ComingSoonPage title="Compliance" summary="Configuration packs, drift checks and diffs for each machine." />}
-        />
+        {["compliance", "compliance/:machineId"].map((path) => (
+          <Route
+            key={path}
+            path={path}
+            element={
+              <Suspense fallback={<Loading />}>
+                <CompliancePage />
+              </Suspense>
+            }
+          />
+        ))}
         <Route
           path="costs"
           element={
