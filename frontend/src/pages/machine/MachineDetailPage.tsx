@@ -12,6 +12,7 @@ import { relativeTime } from "../../lib/format";
 import { displayName, isWorkstation, machineStatus } from "../../lib/status";
 import { usePolling } from "../../lib/usePolling";
 import { WidgetGrid } from "./WidgetGrid";
+import { ComplianceWidget } from "./ComplianceWidget";
 import {
   AlertsWidget,
   ContainersPanel,
@@ -78,6 +79,7 @@ function Widgets({ machine }: { machine: ServerResponse }) {
         containers: <ContainersPanel machine={machine} />,
         services: <ServicesPanel machineId={machine.id} />,
         system: <SystemInfoPanel machine={machine} />,
+        compliance: <ComplianceWidget machineId={machine.id} />,
       }}
     />
   );

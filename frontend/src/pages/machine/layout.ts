@@ -24,7 +24,8 @@ export type WidgetId =
   | "network"
   | "services"
   | "containers"
-  | "system";
+  | "system"
+  | "compliance";
 
 export interface WidgetSpec {
   id: WidgetId;
@@ -47,6 +48,7 @@ export const WIDGETS: WidgetSpec[] = [
   { id: "services", title: "Services", h: 8, minW: 2, minH: 4 },
   { id: "updates", title: "Pending updates", h: 8, minW: 2, minH: 4 },
   { id: "system", title: "System", h: 8, minW: 2, minH: 6 },
+  { id: "compliance", title: "Compliance", h: 8, minW: 2, minH: 4 },
 ];
 
 const SPEC = new Map(WIDGETS.map((w) => [w.id, w]));
@@ -90,7 +92,7 @@ export function defaultLayouts(): WidgetLayouts {
     [["memory", 6], ["resources", 6]],
     [["filesystems", 7], ["network", 5]],
     [["containers", 7], ["services", 5]],
-    [["updates", 6], ["system", 6]],
+    [["updates", 4], ["system", 4], ["compliance", 4]],
   ];
   const pairs: [WidgetId, number][][] = [
     [["cpu", 12]],
@@ -100,6 +102,7 @@ export function defaultLayouts(): WidgetLayouts {
     [["containers", 12]],
     [["network", 6], ["services", 6]],
     [["updates", 6], ["system", 6]],
+    [["compliance", 12]],
   ];
   return {
     lg: rows(COLS.lg, wide),
