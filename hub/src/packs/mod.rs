@@ -9,11 +9,13 @@
 //! [`compare::compare`] yields the mismatches. The loader reads files; the
 //! SSH round trip lives with the caller (one `sh -c <script>` exec).
 
+pub mod apply_script;
 pub mod check_script;
 pub mod compare;
 pub mod fleet;
 pub mod loader;
 pub mod model;
+pub mod plan;
 pub mod report;
 pub mod template;
 
