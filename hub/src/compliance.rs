@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::db::{self, Db, now_ms};
+use crate::drift;
 use crate::executor::{ExecError, Executor, PackScript, Wait};
 use crate::packs::report::{self, Report};
 use crate::packs::{Comparison, ResolvedPack, check_script, compare};
@@ -78,6 +79,11 @@ pub async fn run_check(
         },
     )
     .await?;
+    // The check is stored whatever happens to its alert; a failure here is
+    // logged and the next check decides again.
+    if let Err(e) = drift::record(db, executor, server_id, pack, &verdict).await {
+        tracing::warn!(server_id, pack = %pack.id, error = ?e, "updating the drift alert failed");
+    }
     Ok(CheckOutcome {
         id,
         report,

@@ -38,6 +38,10 @@ pub struct Config {
     pub webhook_url: Option<String>,
     /// How often every machine is re-evaluated for offline alerts.
     pub alert_check_interval_seconds: u64,
+    /// How old a machine's newest check of a pack may get before the drift
+    /// scheduler checks it again (`HOMELAB_CMD_DRIFT_CHECK_INTERVAL_SECONDS`,
+    /// a day); 0 turns scheduled checks off.
+    pub drift_check_interval_seconds: u64,
     /// Operator-defined SSH commands (`commands:` in the YAML file only).
     pub commands: crate::catalog::CustomCommands,
     /// SSH executor knobs (`HOMELAB_CMD_SSH_*`), see [`SshConfig`].
@@ -93,6 +97,10 @@ impl fmt::Debug for Config {
                 "alert_check_interval_seconds",
                 &self.alert_check_interval_seconds,
             )
+            .field(
+                "drift_check_interval_seconds",
+                &self.drift_check_interval_seconds,
+            )
             .field("commands", &self.commands.keys().collect::<Vec<_>>())
             .field("ssh", &self.ssh)
             .finish()
@@ -121,6 +129,7 @@ impl Default for Config {
             ntfy_url: None,
             webhook_url: None,
             alert_check_interval_seconds: 15,
+            drift_check_interval_seconds: 86_400,
             commands: Default::default(),
             ssh: SshConfig::default(),
         }
@@ -168,6 +177,10 @@ const SETTINGS: &[(&str, &str)] = &[
     (
         "HOMELAB_CMD_ALERT_CHECK_INTERVAL_SECONDS",
         "alert_check_interval_seconds",
+    ),
+    (
+        "HOMELAB_CMD_DRIFT_CHECK_INTERVAL_SECONDS",
+        "drift_check_interval_seconds",
     ),
     (
         "HOMELAB_CMD_SSH_CONNECT_TIMEOUT_SECONDS",
@@ -332,6 +345,9 @@ impl Config {
         if let Some((src, v)) = lookup("HOMELAB_CMD_ALERT_CHECK_INTERVAL_SECONDS") {
             c.alert_check_interval_seconds = parse_range(&v, 1, 3600).map_err(|m| bad(&src, m))?;
         }
+        if let Some((src, v)) = lookup("HOMELAB_CMD_DRIFT_CHECK_INTERVAL_SECONDS") {
+            c.drift_check_interval_seconds = parse_drift_interval(&v).map_err(|m| bad(&src, m))?;
+        }
         if let Some((src, v)) = lookup("HOMELAB_CMD_SSH_CONNECT_TIMEOUT_SECONDS") {
             c.ssh.connect_timeout_seconds = parse_range(&v, 1, 300).map_err(|m| bad(&src, m))?;
         }
@@ -416,6 +432,15 @@ fn parse_bool(v: &str) -> Option<bool> {
         "1" | "true" | "yes" | "on" => Some(true),
         "0" | "false" | "no" | "off" | "" => Some(false),
         _ => None,
+    }
+}
+
+/// 0 (off), or 5 s to 30 days. Intervals under a minute only make sense in
+/// tests; a real fleet wants hours.
+fn parse_drift_interval(v: &str) -> Result<u64, String> {
+    match parse_range(v, 0, 30 * 86_400)? {
+        n @ 1..5 => Err(format!("{n} is out of range (0 to turn off, or 5-2592000)")),
+        n => Ok(n),
     }
 }
 
@@ -533,6 +558,23 @@ mod tests {
         let e =
             Config::load(&env(&[]), Some(Path::new("hub.yaml")), Some("prot: 1\n")).unwrap_err();
         assert!(e.message.contains("prot"), "{e}");
+    }
+
+    #[test]
+    fn drift_interval_defaults_to_a_day_allows_off_and_names_the_variable() {
+        let c = Config::load(&env(&[]), None, None).unwrap();
+        assert_eq!(c.drift_check_interval_seconds, 86_400);
+        let var = "HOMELAB_CMD_DRIFT_CHECK_INTERVAL_SECONDS";
+        for (v, want) in [("0", 0), ("5", 5), ("3600", 3600)] {
+            let c = Config::load(&env(&[(var, v)]), None, None).unwrap();
+            assert_eq!(c.drift_check_interval_seconds, want);
+        }
+        for v in ["4", "-1", "soon", "2592001"] {
+            let e = Config::load(&env(&[(var, v)]), None, None).unwrap_err();
+            assert_eq!(e.source_name, var, "{v}: {e}");
+        }
+        let c = Config::load(&env(&[]), None, Some("drift_check_interval_seconds: 600\n")).unwrap();
+        assert_eq!(c.drift_check_interval_seconds, 600);
     }
 
     #[test]

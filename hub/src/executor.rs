@@ -215,6 +215,8 @@ pub struct Executor {
     db: Db,
     config: Arc<Config>,
     slots: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    /// Wakes the notification worker (alerts raised on the executor's path).
+    wake: Arc<Notify>,
 }
 
 impl Executor {
@@ -229,7 +231,7 @@ impl Executor {
         let store = Arc::new(DbHostKeyStore {
             db: db.clone(),
             config: config.clone(),
-            wake,
+            wake: wake.clone(),
             scan: MemoryHostKeyStore::new(),
         });
         Self {
@@ -237,11 +239,23 @@ impl Executor {
             db,
             config,
             slots: Arc::default(),
+            wake,
         }
     }
 
     pub fn pool(&self) -> &SshPool {
         &self.pool
+    }
+
+    /// The hub configuration (notification channels, external URL) for
+    /// services that raise alerts after a run (`drift`).
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// Wakes the notification worker after outbox rows were committed.
+    pub fn notifier_wake(&self) -> &Arc<Notify> {
+        &self.wake
     }
 
     fn cipher(&self) -> Result<Cipher, CryptoError> {

@@ -16,6 +16,8 @@ pub mod costs;
 pub mod credentials;
 pub mod crypto;
 pub mod db;
+pub mod drift;
+pub mod drift_scheduler;
 pub mod error;
 pub mod executor;
 pub mod ingest;

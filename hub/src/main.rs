@@ -172,6 +172,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(homelabcmd::cost_snapshots::run(state.clone()));
     tokio::spawn(homelabcmd::notify::worker::run(state.clone()));
     tokio::spawn(homelabcmd::alerts::runner::run(state.clone()));
+    tokio::spawn(homelabcmd::drift_scheduler::run(state.clone()));
     tokio::spawn(homelabcmd::actions::resume(state.clone()));
 
     let listener = tokio::net::TcpListener::bind(addr)

@@ -646,6 +646,9 @@ impl Hub {
                 "HOMELABCMD_ENCRYPTION_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             )
+            // Scheduled drift checks off unless a test turns them on: they
+            // would add checks, audit rows and alerts other tests count.
+            .env("HOMELAB_CMD_DRIFT_CHECK_INTERVAL_SECONDS", "0")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log handle"))

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod audit;
 pub mod costs;
 pub mod credentials;
+pub mod drift;
 pub mod heartbeat;
 pub mod host_keys;
 pub mod metrics;
