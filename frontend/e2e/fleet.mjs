@@ -93,6 +93,8 @@ export class Fleet {
       HOMELAB_CMD_DATABASE_URL: join(this.dir, "hub.db"),
       HOMELAB_CMD_EXTERNAL_URL: this.base,
       HOMELABCMD_ENCRYPTION_KEY: ENCRYPTION_KEY,
+      // No scheduled drift checks: pages show only the checks a test asked for.
+      HOMELAB_CMD_DRIFT_CHECK_INTERVAL_SECONDS: "0",
       RUST_LOG: "info",
     });
     await waitFor("the hub to answer /api/v1/system/health", 60_000, async () => {
