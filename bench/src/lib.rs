@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod http;
+pub mod pack_fixture;
 pub mod procfs;
 pub mod results;
 
