@@ -16,6 +16,10 @@
 //! - a pair whose last attempt failed (SSH down, no credentials) waits
 //!   [`retry_after`] before the next attempt, not a whole tick each time.
 //!
+//! Drift alerts of packs no longer watched (unassigned, or drift detection
+//! turned off for the machine) are resolved on the next tick ([`unwatched`]):
+//! no check would ever clear them otherwise.
+//!
 //! Ticks come every `min(interval, 60 s)`; at most [`CONCURRENCY`] machines
 //! are checked at once, a machine's packs one after another, with
 //! `Wait::No`: a machine busy with operators' commands is skipped this tick
@@ -131,6 +135,29 @@ pub fn due(
     out
 }
 
+/// Pure: the active drift alerts whose pack is no longer watched on their
+/// machine (not assigned, or drift detection off). Paused machines keep
+/// theirs: maintenance ends.
+pub fn unwatched(machines: &[Machine], alerts: &[db::drift::ActiveDrift]) -> Vec<i64> {
+    alerts
+        .iter()
+        .filter(|a| {
+            let Some(m) = machines.iter().find(|m| m.id == a.server_id) else {
+                return false;
+            };
+            let Some(pack) = a
+                .condition_key
+                .strip_prefix(crate::drift::ALERT_TYPE)
+                .and_then(|k| k.strip_prefix(':'))
+            else {
+                return false;
+            };
+            !m.drift_detection_enabled || !m.packs.iter().any(|p| p == pack)
+        })
+        .map(|a| a.id)
+        .collect()
+}
+
 /// Pure: the scheduler's view of a machine row.
 pub fn machine_from_row(row: db::drift::MachineRow, mode: Mode, default_offline: i64) -> Machine {
     let filled = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
@@ -198,6 +225,17 @@ async fn pass(state: &AppState, interval_ms: i64, attempted: &mut PairTimes) -> 
         interval: interval_ms,
         retry: retry_after(interval_ms),
     };
+    let stale = unwatched(
+        &machines,
+        &db::drift::active_drift_alerts(&state.db.read).await?,
+    );
+    if !stale.is_empty() {
+        let n = db::drift::resolve_all(&state.db, &stale, now_ms()).await?;
+        tracing::info!(
+            resolved = n,
+            "drift alerts of packs no longer watched resolved"
+        );
+    }
     // Forget machines that are gone.
     let ids: HashSet<&str> = machines.iter().map(|m| m.id.as_str()).collect();
     attempted.retain(|(s, _), _| ids.contains(s.as_str()));
@@ -443,6 +481,29 @@ mod tests {
         // Short intervals retry after the interval itself.
         assert_eq!(retry_after(5_000), 5_000);
         assert_eq!(retry_after(DAY), 60 * MIN);
+    }
+
+    #[test]
+    fn alerts_of_unwatched_packs_are_listed() {
+        let alert = |id, server: &str, key: &str| db::drift::ActiveDrift {
+            id,
+            server_id: server.into(),
+            condition_key: key.into(),
+        };
+        let mut off = server("off");
+        off.drift_detection_enabled = false;
+        let mut paused = server("paused");
+        paused.is_paused = true;
+        let machines = [server("on"), off, paused];
+        let alerts = [
+            alert(1, "on", "config_drift:base"),
+            alert(2, "on", "config_drift:web"),
+            alert(3, "off", "config_drift:base"),
+            alert(4, "paused", "config_drift:base"),
+            alert(5, "gone", "config_drift:base"),
+            alert(6, "on", "something-else"),
+        ];
+        assert_eq!(unwatched(&machines, &alerts), [2, 3]);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! `config_drift` alert (and a Slack message to a fake receiver in this
 //! process); fixing the file resolves it on the next scheduled check. A
 //! workstation without a recent heartbeat is not checked until a heartbeat
-//! arrives. Skipped loudly without root (see `Fleet::start_or_skip`).
+//! arrives; an alert whose machine no longer watches drift is resolved.
+//! Skipped loudly without root (see `Fleet::start_or_skip`).
 //!
 //! Machines are reached in `tailscale` mode with the fleet host's IP as
 //! their Tailscale hostname: a heartbeat posted from this process records
@@ -262,4 +263,25 @@ fn scheduled_checks_open_and_clear_drift_and_wait_for_workstations() {
     assert_eq!(ws["checks"][0]["pack_name"], "base", "{ws}");
     assert_eq!(ws["checks"][0]["is_compliant"], true, "{ws}");
     assert!(drift_alerts(api, "ws").is_empty());
+
+    // Drift again: a new alert opens on the next scheduled check.
+    fs::remove_file(&wanted).unwrap();
+    let again = wait_for("a second drift alert on srv", DEADLINE, || {
+        drift_alerts(api, "srv")
+            .into_iter()
+            .find(|a| a["status"] == "open")
+    });
+    assert_ne!(again["id"], alert["id"]);
+    // Drift detection turned off for the machine: nothing will check it,
+    // so its alert is resolved rather than left open for ever.
+    api.put(
+        "/api/v1/servers/srv/config/packs",
+        &json!({"packs": ["base"], "drift_detection_enabled": false}),
+    )
+    .expect(200);
+    wait_for("the unwatched drift alert resolved", DEADLINE, || {
+        drift_alerts(api, "srv")
+            .into_iter()
+            .find(|a| a["id"] == again["id"] && a["status"] == "resolved")
+    });
 }

@@ -73,3 +73,32 @@ pub async fn machines(e: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<MachineRow
     .fetch_all(e)
     .await
 }
+
+/// An active `config_drift` alert.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct ActiveDrift {
+    pub id: i64,
+    pub server_id: String,
+    pub condition_key: String,
+}
+
+pub async fn active_drift_alerts(e: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<ActiveDrift>> {
+    sqlx::query_as(
+        "SELECT id, server_id, condition_key FROM alerts
+         WHERE alert_type = 'config_drift' AND status != 'resolved' ORDER BY id",
+    )
+    .fetch_all(e)
+    .await
+}
+
+/// Resolve these alerts (still active ones only) as no longer watched;
+/// returns how many were.
+pub async fn resolve_all(db: &super::Db, ids: &[i64], now_ms: i64) -> sqlx::Result<u64> {
+    let mut tx = db.write.begin().await?;
+    let mut n = 0;
+    for id in ids {
+        n += u64::from(super::alerts::resolve(&mut tx, *id, true, now_ms).await?);
+    }
+    tx.commit().await?;
+    Ok(n)
+}
