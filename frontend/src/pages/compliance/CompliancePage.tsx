@@ -85,10 +85,12 @@ function Fleet() {
                       to={`/compliance/${encodeURIComponent(m.id)}`}
                       className="flex flex-wrap items-center gap-x-4 gap-y-1 rounded px-2 py-2 hover:bg-bg-tertiary"
                     >
-                      <span className="min-w-0 flex-1 truncate font-medium text-text-primary">{m.display_name}</span>
+                      <span className="w-full truncate font-medium text-text-primary sm:w-auto sm:min-w-0 sm:flex-1">
+                        {m.display_name}
+                      </span>
                       <StatusLed state={v.led} label={v.label} />
-                      <span className="w-28 font-mono text-xs text-text-tertiary">{m.pack ?? "—"}</span>
-                      <span className="w-32 text-right font-mono text-xs text-text-tertiary">
+                      <span className="font-mono text-xs text-text-tertiary sm:w-28">{m.pack ?? "—"}</span>
+                      <span className="ml-auto font-mono text-xs text-text-tertiary sm:ml-0 sm:w-32 sm:text-right">
                         {m.checked_at ? relativeTime(m.checked_at) : "never"}
                       </span>
                     </Link>
@@ -119,12 +121,18 @@ function AssignedPacks({
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>(null);
   const dirty = chosen.size !== assigned.length || assigned.some((p) => !chosen.has(p));
+  // An assigned pack the hub did not load (file removed or invalid) still shows.
+  const known = new Set(packs.map((p) => p.name));
+  const listed = [
+    ...packs.map((p) => ({ name: p.name, note: `${p.display_name} · ${p.item_count} items${p.extends ? ` · extends ${p.extends}` : ""}` })),
+    ...assigned.filter((n) => !known.has(n)).map((name) => ({ name, note: "not loaded on the hub" })),
+  ];
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setOutcome(null);
     try {
-      const names = packs.map((p) => p.name).filter((n) => chosen.has(n) || n === "base");
+      const names = listed.map((p) => p.name).filter((n) => chosen.has(n) || n === "base");
       const r = await api.saveAssignedPacks(serverId, names);
       setChosen(new Set(r.assigned_packs));
       setOutcome({ error: false, text: `Assigned: ${r.assigned_packs.join(", ")}` });
@@ -138,8 +146,11 @@ function AssignedPacks({
   return (
     <Panel title="Assigned packs">
       <form onSubmit={save} aria-label="Assigned packs" className="flex flex-col gap-3">
+        {packs.length === 0 && (
+          <p className="text-xs text-text-tertiary">The hub loaded no packs (see HOMELAB_CMD_PACKS_DIR).</p>
+        )}
         <ul className="grid grid-cols-1 gap-2 sm:grid-cols-2">
-          {packs.map((p) => {
+          {listed.map((p) => {
             const base = p.name === "base";
             return (
               <li key={p.name}>
@@ -161,9 +172,7 @@ function AssignedPacks({
                   <span>
                     <span className="font-mono text-text-primary">{p.name}</span>
                     {base && <span className="ml-2 text-xs text-text-tertiary">(required)</span>}
-                    <span className="block text-xs text-text-tertiary">
-                      {p.display_name} · {p.item_count} items{p.extends ? ` · extends ${p.extends}` : ""}
-                    </span>
+                    <span className="block text-xs text-text-tertiary">{p.note}</span>
                   </span>
                 </label>
               </li>
