@@ -40,7 +40,8 @@ pub enum CheckError {
 }
 
 /// Check `server_id` against `pack` (one SSH exec, audited as
-/// [`CHECK_ACTION`] by `actor`) and store the result.
+/// [`CHECK_ACTION`] by `actor`) and store the result, then open, reword or
+/// resolve the machine's drift alert for the pack ([`drift::record`]).
 pub async fn run_check(
     db: &Db,
     executor: &Executor,
