@@ -429,6 +429,148 @@ mod tests {
         assert_eq!(decide(None, &Verdict::Inconclusive, true), Action::Nothing);
     }
 
+    /// `record` against a real database: what is stored and what is queued.
+    #[tokio::test]
+    async fn record_opens_rewords_resolves_and_mutes_in_maintenance() {
+        use std::sync::Arc;
+
+        use homelabcmd_protocol::api::ServerCreate;
+
+        use crate::config::Config;
+        use crate::db::test_db;
+
+        let (db, _dir) = test_db().await;
+        let created = db::servers::create(
+            &db,
+            &ServerCreate {
+                id: "nas".into(),
+                hostname: "nas.lan".into(),
+                display_name: Some("The NAS".into()),
+                ip_address: None,
+                tdp_watts: None,
+                machine_type: None,
+                tailscale_hostname: None,
+                offline_threshold_seconds: None,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(created);
+        let config = Config {
+            slack_webhook_url: Some("https://hooks.example/services/x".into()),
+            ..Config::default()
+        };
+        let ex = Executor::new(
+            db.clone(),
+            Arc::new(config),
+            Arc::new(tokio::sync::Notify::new()),
+        );
+        // A server follows `base` by default.
+        let base = ResolvedPack {
+            id: "base".into(),
+            name: "Base".into(),
+            ..pack()
+        };
+        let missing =
+            |item: &str| comparison(vec![mismatch(MismatchType::MissingFile, "files", item)], 1);
+        let active = || async {
+            db::drift::active_alert(&db.read, "nas", "config_drift:base")
+                .await
+                .unwrap()
+        };
+        let outbox = || async {
+            db::outbox::list(&db)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let e = r.event().unwrap();
+                    (e.kind, e.auto_resolved, e.server_name)
+                })
+                .collect::<Vec<_>>()
+        };
+
+        record(&db, &ex, "nas", &base, &missing("/etc/a"))
+            .await
+            .unwrap();
+        let a = active().await.expect("drift opens an alert");
+        assert_eq!(
+            (
+                a.alert_type.as_str(),
+                a.severity.as_str(),
+                a.status.as_str()
+            ),
+            ("config_drift", "high", "open")
+        );
+        assert_eq!(a.title, "Config drift: 1 item differs from Base");
+        assert_eq!(
+            outbox().await,
+            [(EventKind::Opened, false, "The NAS".to_owned())]
+        );
+
+        // The same drift: nothing new. Other drift: same alert, new text,
+        // no message. An unreadable report: nothing.
+        record(&db, &ex, "nas", &base, &missing("/etc/a"))
+            .await
+            .unwrap();
+        record(&db, &ex, "nas", &base, &missing("/etc/b"))
+            .await
+            .unwrap();
+        let unreadable = comparison(
+            vec![mismatch(
+                MismatchType::MissingFile,
+                "report",
+                "check report",
+            )],
+            0,
+        );
+        record(&db, &ex, "nas", &base, &unreadable).await.unwrap();
+        let b = active().await.unwrap();
+        assert_eq!(b.id, a.id);
+        assert!(b.message.unwrap().contains("/etc/b (missing file)"));
+        assert_eq!(outbox().await.len(), 1);
+
+        // Fixed: resolved by itself, and the resolution is sent.
+        let fixed = comparison(vec![], 0);
+        record(&db, &ex, "nas", &base, &fixed).await.unwrap();
+        assert!(active().await.is_none());
+        let row = db::alerts::get(&db, a.id).await.unwrap().unwrap();
+        assert_eq!((row.status.as_str(), row.auto_resolved), ("resolved", true));
+        assert_eq!(
+            outbox().await[1],
+            (EventKind::Resolved, true, "The NAS".to_owned())
+        );
+
+        // Maintenance mode: the alert is recorded, nothing is sent.
+        assert!(db::servers::set_paused(&db, "nas", true).await.unwrap());
+        record(&db, &ex, "nas", &base, &missing("/etc/a"))
+            .await
+            .unwrap();
+        assert!(active().await.is_some());
+        assert_eq!(outbox().await.len(), 2);
+        record(&db, &ex, "nas", &base, &fixed).await.unwrap();
+        assert_eq!(outbox().await.len(), 2, "never announced, so no resolution");
+
+        // Drift detection off, or a pack the machine does not follow: no alert.
+        db::packs::set_assignment(&db, "nas", &["base".into()], Some(false), 0)
+            .await
+            .unwrap();
+        record(&db, &ex, "nas", &base, &missing("/etc/a"))
+            .await
+            .unwrap();
+        assert!(active().await.is_none());
+        db::packs::set_assignment(&db, "nas", &["base".into()], Some(true), 0)
+            .await
+            .unwrap();
+        record(&db, &ex, "nas", &pack(), &missing("/etc/a"))
+            .await
+            .unwrap();
+        let other = db::drift::active_alert(&db.read, "nas", "config_drift:developer-lite")
+            .await
+            .unwrap();
+        assert!(other.is_none());
+    }
+
     #[test]
     fn condition_keys_are_per_pack() {
         assert_eq!(condition_key("base"), "config_drift:base");
