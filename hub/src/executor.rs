@@ -39,6 +39,7 @@ use crate::crypto::{Cipher, CryptoError, credential_context, ssh_key_context};
 use crate::db::host_keys::{HostKeyVerdict as DbVerdict, ObservedHostKey};
 use crate::db::{self, Db, now_ms};
 use crate::notify::{self, AlertEvent, EventKind};
+use crate::packs::apply_script::RemoteStep;
 use crate::ssh::{
     Auth, BoxFuture, ConnectionInfo, ExecOutput, ExecRequest, HostKeyStore, HostKeyVerdict,
     MemoryHostKeyStore, PoolConfig, PresentedHostKey, SshError, SshPool, SudoMode, Target,
@@ -527,6 +528,58 @@ impl Executor {
         ));
         db::audit::append(&self.db, &allowed).await?;
         let request = ExecRequest::new(["sh", "-c", script.body.as_str()]).timeout(script.timeout);
+        let result = self.pool.exec(&r.target, &request).await;
+        self.audit_outcome(&result, entry).await;
+        Ok(result?)
+    }
+
+    /// Run one step of a pack apply or removal (a fixed script whose pack
+    /// values are arguments; file content on stdin), with sudo when the
+    /// step needs it. Audited under `audit_action` with the step's label as
+    /// argv: never the script, the content or a secret. Queues for a slot.
+    pub async fn run_step(
+        &self,
+        server_id: &str,
+        step: &RemoteStep,
+        audit_action: &'static str,
+        actor: &str,
+    ) -> Result<ExecOutput, ExecError> {
+        let argv = vec![step.label.clone()];
+        let entry = |outcome| {
+            let mut e = AuditEntry::new(actor, Some(server_id), audit_action, outcome);
+            e.argv = Some(argv.clone());
+            e
+        };
+        let prepared = async {
+            let permit = self.permit(server_id, Wait::Yes).await?;
+            let r = self.resolve(server_id).await?;
+            let sudo = r.sudo(step.sudo)?;
+            Ok::<_, ExecError>((permit, r, sudo))
+        }
+        .await;
+        let (_permit, r, sudo) = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                self.audit_refusal(&e, entry).await;
+                return Err(e);
+            }
+        };
+        let mut allowed = entry(Outcome::Allowed);
+        allowed.reason = Some(format!(
+            "{}{} as {}@{}:{}",
+            step.label,
+            if step.sudo { " (sudo)" } else { "" },
+            r.target.username,
+            r.target.host,
+            r.target.port
+        ));
+        db::audit::append(&self.db, &allowed).await?;
+        let mut request = ExecRequest::new(step.argv.iter().cloned())
+            .sudo(sudo)
+            .timeout(step.timeout);
+        if let Some(data) = &step.stdin {
+            request = request.stdin(data.clone());
+        }
         let result = self.pool.exec(&r.target, &request).await;
         self.audit_outcome(&result, entry).await;
         Ok(result?)

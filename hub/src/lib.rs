@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod admin_cli;
 pub mod alerts;
+pub mod apply;
 pub mod api;
 pub mod app;
 pub mod audit;

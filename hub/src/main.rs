@@ -168,6 +168,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let db = Db::open(&config.database_path).await?;
     let addr = SocketAddr::new(config.host, config.port);
     let state = AppState::new(db, config).with_packs(packs);
+    homelabcmd::apply::recover(&state).await;
     tokio::spawn(homelabcmd::retention::run(state.clone()));
     tokio::spawn(homelabcmd::cost_snapshots::run(state.clone()));
     tokio::spawn(homelabcmd::notify::worker::run(state.clone()));

@@ -454,21 +454,27 @@ pub struct ApplyPreviewResponse {
     pub pack_name: String,
     /// Always true.
     pub dry_run: bool,
-    /// Files and directories to create or update (`create`, `update`,
-    /// `set_mode`, `set_owner`, `remove`; directories: `create_directory`).
+    /// Files to create or replace.
     pub files: Vec<DryRunFileItem>,
     /// Packages to install or upgrade.
     pub packages: Vec<DryRunPackageItem>,
-    /// Settings to set (`set`; `manual` for one the hub cannot set).
+    /// Settings to set.
     pub settings: Vec<DryRunSettingItem>,
-    /// Number of planned changes.
+    /// Number of planned changes (manual items included).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_items: i64,
+    /// (extension) Directories to create, modes and owners to set, paths
+    /// the pack wants absent.
+    #[serde(default)]
+    pub paths: Vec<DryRunPathItem>,
     /// (extension) Services to enable, disable, start or stop.
     #[serde(default)]
     pub services: Vec<DryRunServiceItem>,
+    /// (extension) Differences the hub cannot fix, with the reason.
+    #[serde(default)]
+    pub manual: Vec<DryRunManualItem>,
     /// (extension) One line for a confirmation dialog, e.g.
-    /// "Will install 2 packages, write 3 files".
+    /// "Will install 2 packages and write 3 files".
     #[serde(default)]
     pub summary: String,
     /// (extension) Whether any step runs with sudo.
@@ -476,14 +482,13 @@ pub struct ApplyPreviewResponse {
     pub needs_sudo: bool,
 }
 
-/// A planned file or directory change.
+/// A planned file write.
 pub struct DryRunFileItem {
-    /// `create`, `update`, `set_mode`, `set_owner`, `remove` or `create_directory`.
+    /// `create_file` or `update_file`.
     pub action: String,
     /// Path as written in the pack (`~/` = the SSH user's home).
     pub path: String,
-    /// Mode it will have (`0644`), or the host's current mode when the pack
-    /// sets none.
+    /// Mode it will have (`0644`); `-` keeps the host's.
     pub mode: String,
     /// What will change, for people.
     pub description: String,
@@ -494,7 +499,7 @@ pub struct DryRunFileItem {
 
 /// A planned package install.
 pub struct DryRunPackageItem {
-    /// `install` or `upgrade`.
+    /// `install_package` or `upgrade_package`.
     pub action: String,
     /// Debian package name.
     pub package: String,
@@ -506,12 +511,24 @@ pub struct DryRunPackageItem {
 
 /// A planned setting change.
 pub struct DryRunSettingItem {
-    /// `set`, or `manual` when the hub cannot set it (a command's output).
+    /// `set_env_var` or `set_config`.
     pub action: String,
     /// Setting key.
     pub key: String,
     /// Value it will have.
     pub value: String,
+    /// What will change, for people.
+    pub description: String,
+}
+
+/// (extension) A planned change to a path other than writing a file.
+pub struct DryRunPathItem {
+    /// `create_directory`, `set_attributes` or `remove`.
+    pub action: String,
+    /// Path as written in the pack.
+    pub path: String,
+    /// Mode it will have, or `-`.
+    pub mode: String,
     /// What will change, for people.
     pub description: String,
 }
@@ -524,6 +541,16 @@ pub struct DryRunServiceItem {
     pub service: String,
     /// What will change, for people.
     pub description: String,
+}
+
+/// (extension) A difference apply leaves to the operator.
+pub struct DryRunManualItem {
+    /// `file`, `directory`, `package`, `setting` or `service`.
+    pub item_type: String,
+    /// Path, package, key or unit.
+    pub item: String,
+    /// Why, and what to do.
+    pub reason: String,
 }
 
 /// `GET /api/v1/servers/{server_id}/config/apply/{apply_id}`.
@@ -568,8 +595,9 @@ pub struct ApplyStatusResponse {
 pub struct ApplyItemResult {
     /// Path, package name, setting key or service name.
     pub item: String,
-    /// `created`, `updated`, `mode_set`, `owner_set`, `removed`,
-    /// `directory_created`, `installed`, `set`, `enabled`, `started`, ...
+    /// `created`, `updated`, `attributes_set`, `removed`,
+    /// `directory_created`, `installed`, `set`, `enable`/`start`/...,
+    /// `manual` or `failed`.
     pub action: String,
     /// Whether it succeeded.
     pub success: bool,
@@ -689,7 +717,8 @@ pub struct RemoveItemResult {
     pub item: String,
     /// `file`, `package` or `setting`.
     pub item_type: String,
-    /// `deleted`, `restored`, `absent`, `skipped`, `removed`.
+    /// `deleted` (a file: removed, or replaced by its backup when
+    /// `backup_path` is set), `skipped`, `removed` (a setting) or `failed`.
     pub action: String,
     /// Whether it succeeded.
     pub success: bool,

@@ -14,6 +14,15 @@ use serde_json::Value;
 /// Fields the hub adds on purpose beyond the contract: (schema, field).
 /// Documented in `docs/API.md` ("Extensions").
 pub const EXTENSIONS: &[(&str, &str)] = &[
+    ("ApplyPreviewResponse", "paths"),
+    ("ApplyPreviewResponse", "services"),
+    ("ApplyPreviewResponse", "manual"),
+    ("ApplyPreviewResponse", "summary"),
+    ("ApplyPreviewResponse", "needs_sudo"),
+    ("DryRunFileItem", "diff"),
+    ("ApplyStatusResponse", "recheck"),
+    ("ApplyItemResult", "item_type"),
+    ("ApplyItemResult", "backup_path"),
     ("ServerResponse", "offline_threshold_seconds"),
     ("ServerResponse", "seconds_since_seen"),
     ("ServerResponse", "containers"),

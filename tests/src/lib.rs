@@ -347,6 +347,14 @@ impl Api {
         )
     }
 
+    /// DELETE with a JSON body (`DELETE .../config/apply`).
+    pub fn delete_json(&self, path: &str, body: &Value) -> Resp {
+        self.must(
+            format!("DELETE {path}"),
+            self.send(self.http.delete(self.url(path)).json(body)),
+        )
+    }
+
     // -- typed-ish helpers over the contract --------------------------------
 
     /// POST a heartbeat; returns the response as is.

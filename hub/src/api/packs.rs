@@ -7,15 +7,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use homelabcmd_protocol::api::{ErrorResponse, HttpValidationError};
 use homelabcmd_protocol::packs::{
+    ApplyInitiatedResponse, ApplyPreviewResponse, ApplyRequest, ApplyStatus, ApplyStatusResponse,
     ComplianceSummaryResponse, ConfigCheckHistoryItem, ConfigCheckHistoryResponse,
     ConfigCheckRequest, ConfigCheckResponse, ConfigDiffResponse, ConfigPack,
     ConfigPackListResponse, DiffMismatchItem, DiffSummary, PackAssignmentRequest,
-    PackAssignmentResponse,
+    PackAssignmentResponse, RemovePreviewResponse, RemoveRequest, RemoveResponse,
 };
 use serde::Deserialize;
 
 use crate::api::commands::exec_error;
 use crate::api::servers::int_param;
+use crate::apply;
 use crate::compliance::{self, CheckError};
 use crate::db::{self, now_ms, to_dt};
 use crate::error::{ApiError, ApiResult};
@@ -349,4 +351,153 @@ pub async fn get_compliance_summary(
         })
         .collect();
     Ok(Json(fleet::summarize(&machines, &latest)))
+}
+
+impl Validate for ApplyRequest {
+    fn validate(&self, c: &mut Checker) {
+        c.len("pack_name", &self.pack_name, 1, 64);
+    }
+}
+
+impl Validate for RemoveRequest {
+    fn validate(&self, c: &mut Checker) {
+        c.len("pack_name", &self.pack_name, 1, 64);
+    }
+}
+
+/// A dry run's plan, or a started run.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub enum ApplyAnswer {
+    Started(ApplyInitiatedResponse),
+    Preview(ApplyPreviewResponse),
+}
+
+/// Apply a pack: with `dry_run` the plan from a fresh check (nothing
+/// changes); otherwise a background run to poll at
+/// `.../config/apply/{apply_id}` (409 while one runs on the machine).
+#[utoipa::path(post, path = "/servers/{server_id}/config/apply", tag = "Configuration",
+    params(("server_id" = String, Path)), request_body = ApplyRequest,
+    responses((status = 202, description = "ApplyInitiatedResponse, or ApplyPreviewResponse for a dry run",
+            body = ApplyInitiatedResponse),
+        (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse),
+        (status = 503, body = ErrorResponse), (status = 422, body = HttpValidationError)))]
+#[tracing::instrument(skip_all, fields(server_id = %server_id))]
+pub async fn apply_config_pack(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+    ApiJson(body): ApiJson<ApplyRequest>,
+) -> ApiResult<(StatusCode, Json<ApplyAnswer>)> {
+    assignment(&state, &server_id).await?;
+    let pack = state
+        .packs
+        .get(&body.pack_name)
+        .ok_or_else(|| pack_not_found(&body.pack_name))?;
+    if body.dry_run {
+        let preview = apply::preview(&state, &server_id, pack, API_ACTOR)
+            .await
+            .map_err(check_error)?;
+        return Ok((StatusCode::ACCEPTED, Json(ApplyAnswer::Preview(preview))));
+    }
+    let row = apply::start(&state, &server_id, pack.clone(), API_ACTOR)
+        .await
+        .map_err(|e| match e {
+            apply::StartError::Busy(_) => {
+                ApiError::Coded(StatusCode::CONFLICT, "APPLY_RUNNING", e.to_string())
+            }
+            apply::StartError::Db(e) => e.into(),
+        })?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ApplyAnswer::Started(ApplyInitiatedResponse {
+            apply_id: row.id,
+            started_at: apply::started_at(&row),
+            server_id: row.server_id,
+            pack_name: row.pack_name,
+            status: ApplyStatus::Running,
+        })),
+    ))
+}
+
+/// Progress and per-item results of an apply run.
+#[utoipa::path(get, path = "/servers/{server_id}/config/apply/{apply_id}", tag = "Configuration",
+    params(("server_id" = String, Path), ("apply_id" = i64, Path)),
+    responses((status = 200, body = ApplyStatusResponse), (status = 404, body = ErrorResponse),
+        (status = 422, body = HttpValidationError)))]
+#[tracing::instrument(skip_all, fields(server_id = %server_id))]
+pub async fn get_apply_status(
+    State(state): State<AppState>,
+    Path((server_id, apply_id)): Path<(String, String)>,
+) -> ApiResult<Json<ApplyStatusResponse>> {
+    let id: i64 = apply_id.trim().parse().map_err(|_| {
+        ApiError::invalid(
+            &["path", "apply_id"],
+            "Input should be a valid integer, unable to parse string as an integer",
+            "int_parsing",
+        )
+    })?;
+    let row = db::packs::apply_run(&state.db.read, &server_id, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("No apply run {id} for server '{server_id}'")))?;
+    Ok(Json(apply::status_response(row)))
+}
+
+/// A removal preview, or the removal.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub enum RemoveAnswer {
+    Done(RemoveResponse),
+    Preview(RemovePreviewResponse),
+}
+
+/// Remove a pack from a machine: without `confirm` what would happen;
+/// with it, the pack's own managed files are deleted or restored from
+/// their backups, its environment variables dropped, its packages left
+/// installed, and the pack leaves the machine's assignment (`base` stays).
+#[utoipa::path(delete, path = "/servers/{server_id}/config/apply", tag = "Configuration",
+    params(("server_id" = String, Path)), request_body = RemoveRequest,
+    responses((status = 200, description = "RemoveResponse, or RemovePreviewResponse without confirm",
+            body = RemoveResponse),
+        (status = 404, body = ErrorResponse), (status = 503, body = ErrorResponse),
+        (status = 422, body = HttpValidationError)))]
+#[tracing::instrument(skip_all, fields(server_id = %server_id))]
+pub async fn remove_config_pack(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+    ApiJson(body): ApiJson<RemoveRequest>,
+) -> ApiResult<Json<RemoveAnswer>> {
+    assignment(&state, &server_id).await?;
+    let own = state
+        .packs
+        .own
+        .get(&body.pack_name)
+        .filter(|_| state.packs.get(&body.pack_name).is_some())
+        .ok_or_else(|| pack_not_found(&body.pack_name))?;
+    let (assigned, others) = apply::other_packs(&state, &server_id, &body.pack_name).await?;
+    let removal = apply::removal(&own.doc.items, &others);
+    if !body.confirm {
+        return Ok(Json(RemoveAnswer::Preview(apply::remove_preview(
+            &server_id,
+            &body.pack_name,
+            &removal,
+        ))));
+    }
+    let done = apply::remove(
+        &state,
+        &server_id,
+        &body.pack_name,
+        &removal,
+        &assigned,
+        API_ACTOR,
+    )
+    .await
+    .map_err(check_exec_error)?;
+    Ok(Json(RemoveAnswer::Done(done)))
+}
+
+fn check_error(e: CheckError) -> ApiError {
+    match e {
+        CheckError::Exec(e) => check_exec_error(e),
+        CheckError::Db(e) => e.into(),
+    }
 }

@@ -202,3 +202,104 @@ pub async fn machines(e: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<MachineNam
         .fetch_all(e)
         .await
 }
+
+/// An apply run (`config_apply_runs`); `items` holds its progress JSON.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ApplyRunRow {
+    pub id: i64,
+    pub server_id: String,
+    pub pack_name: String,
+    pub status: String,
+    pub started_at: i64,
+    pub completed_at: Option<i64>,
+    pub items: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Start a run unless one is pending or running on the machine (checked in
+/// the same statement, on the one writer); `None` if one is.
+pub async fn start_apply_run(
+    db: &Db,
+    server_id: &str,
+    pack_name: &str,
+    actor: &str,
+    items: &str,
+    now_ms: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO config_apply_runs (server_id, pack_name, dry_run, status, actor, started_at, items)
+         SELECT ?1, ?2, 0, 'running', ?3, ?4, ?5
+         WHERE NOT EXISTS (SELECT 1 FROM config_apply_runs
+                           WHERE server_id = ?1 AND status IN ('pending', 'running'))
+         RETURNING id",
+    )
+    .bind(server_id)
+    .bind(pack_name)
+    .bind(actor)
+    .bind(now_ms)
+    .bind(items)
+    .fetch_optional(&db.write)
+    .await
+}
+
+/// Store a running run's progress.
+pub async fn set_apply_progress(db: &Db, id: i64, items: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE config_apply_runs SET items = ? WHERE id = ? AND status = 'running'")
+        .bind(items)
+        .bind(id)
+        .execute(&db.write)
+        .await
+        .map(|_| ())
+}
+
+/// End a run (`completed` or `failed`).
+pub async fn finish_apply_run(
+    db: &Db,
+    id: i64,
+    status: &str,
+    items: &str,
+    error: Option<&str>,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE config_apply_runs SET status = ?, items = ?, error = ?, completed_at = ?
+         WHERE id = ?",
+    )
+    .bind(status)
+    .bind(items)
+    .bind(error)
+    .bind(now_ms)
+    .bind(id)
+    .execute(&db.write)
+    .await
+    .map(|_| ())
+}
+
+pub async fn apply_run(
+    e: impl SqliteExecutor<'_>,
+    server_id: &str,
+    id: i64,
+) -> sqlx::Result<Option<ApplyRunRow>> {
+    sqlx::query_as(
+        "SELECT id, server_id, pack_name, status, started_at, completed_at, items, error
+         FROM config_apply_runs WHERE server_id = ? AND id = ?",
+    )
+    .bind(server_id)
+    .bind(id)
+    .fetch_optional(e)
+    .await
+}
+
+/// Runs a stopped hub left unfinished: they cannot resume (the SSH steps
+/// are gone), so they fail with a reason. Returns how many.
+pub async fn fail_unfinished_apply_runs(db: &Db, now_ms: i64) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE config_apply_runs SET status = 'failed', completed_at = ?,
+             error = 'the hub stopped while this apply ran; check the machine and apply again'
+         WHERE status IN ('pending', 'running')",
+    )
+    .bind(now_ms)
+    .execute(&db.write)
+    .await
+    .map(|r| r.rows_affected())
+}

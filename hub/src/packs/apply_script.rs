@@ -136,6 +136,16 @@ else
 fi
 "#;
 
+/// `$1` path: restored from its backup if there is one; else left alone.
+const RESTORE_ONLY: &str = r#"set -eu
+p=$1 b="$1__BAK__"
+if [ -e "$b" ] || [ -L "$b" ]; then
+  mv -f -- "$b" "$p"; printf 'restored\t%s\n' "$b"
+else
+  printf 'kept\t-\n'
+fi
+"#;
+
 const APT_ENV: &str = "DEBIAN_FRONTEND=noninteractive";
 
 fn script(body: &str) -> String {
@@ -300,6 +310,18 @@ pub fn restore_or_delete(item: &str, path: &str, sudo: bool) -> RemoteStep {
     RemoteStep {
         label: format!("remove {item}"),
         argv: sh(RESTORE_OR_DELETE, &[path]),
+        stdin: None,
+        sudo,
+        timeout: FILE_TIMEOUT,
+    }
+}
+
+/// The command that puts a file's backup back (a config setting's file);
+/// without a backup the file is left as it is. `path` absolute.
+pub fn restore_backup(key: &str, path: &str, sudo: bool) -> RemoteStep {
+    RemoteStep {
+        label: format!("restore the file of {key}"),
+        argv: sh(RESTORE_ONLY, &[path]),
         stdin: None,
         sudo,
         timeout: FILE_TIMEOUT,

@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use homelabcmd_protocol::packs::{
-    ApplyPreviewResponse, DiffMismatchItem, DryRunFileItem, DryRunPackageItem, DryRunServiceItem,
-    DryRunSettingItem, MismatchType,
+    ApplyPreviewResponse, DiffMismatchItem, DryRunFileItem, DryRunManualItem, DryRunPackageItem,
+    DryRunPathItem, DryRunServiceItem, DryRunSettingItem, MismatchType,
 };
 
 use super::compare::{Comparison, expected_content, sha256_hex};
@@ -598,8 +598,10 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
     let mut files = Vec::new();
     let mut packages = Vec::new();
     let mut settings = Vec::new();
+    let mut paths = Vec::new();
     let mut services = Vec::new();
-    let (mut writes, mut dirs_made, mut attrs, mut removals, mut manual) = (0, 0, 0, 0, 0);
+    let mut manual = Vec::new();
+    let (mut dirs_made, mut attrs, mut removals) = (0, 0, 0);
     let mode_text = |m: &Option<Mode>| m.map(|m| m.to_string()).unwrap_or_else(|| "-".into());
     for s in &plan.steps {
         match s {
@@ -612,15 +614,14 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
                 setting: None,
                 ..
             } => {
-                writes += 1;
                 let lines = String::from_utf8_lossy(content).lines().count();
                 let (action, description) = match expect_sha {
                     None => (
-                        "create",
+                        "create_file",
                         format!("Create ({})", plural(lines, "line", "lines")),
                     ),
                     Some(_) => (
-                        "update",
+                        "update_file",
                         match lines_changed(diff.as_deref()) {
                             Some(n) => format!(
                                 "Replace the host's version ({} differ; backup kept as {item}{BACKUP_SUFFIX})",
@@ -645,7 +646,7 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
                 setting: Some((key, value)),
                 ..
             } => settings.push(DryRunSettingItem {
-                action: "set".into(),
+                action: "set_config".into(),
                 key: key.clone(),
                 value: value.clone(),
                 description: format!(
@@ -663,24 +664,18 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
                 if let Some(o) = owner {
                     what.push(format!("owner {o}"));
                 }
-                files.push(DryRunFileItem {
-                    action: if mode.is_some() {
-                        "set_mode"
-                    } else {
-                        "set_owner"
-                    }
-                    .into(),
+                paths.push(DryRunPathItem {
+                    action: "set_attributes".into(),
                     path: item.clone(),
                     mode: mode_text(mode),
                     description: format!("Set {}", what.join(" and ")),
-                    diff: None,
                 });
             }
             Step::MakeDir {
                 item, mode, owner, ..
             } => {
                 dirs_made += 1;
-                files.push(DryRunFileItem {
+                paths.push(DryRunPathItem {
                     action: "create_directory".into(),
                     path: item.clone(),
                     mode: mode_text(mode),
@@ -688,25 +683,28 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
                         Some(o) => format!("Create directory (owner {o})"),
                         None => "Create directory".into(),
                     },
-                    diff: None,
                 });
             }
             Step::RemovePath { item, .. } => {
                 removals += 1;
-                files.push(DryRunFileItem {
+                paths.push(DryRunPathItem {
                     action: "remove".into(),
                     path: item.clone(),
                     mode: "-".into(),
                     description: format!(
                         "The pack wants it absent: moved to {item}{BACKUP_SUFFIX}"
                     ),
-                    diff: None,
                 });
             }
             Step::InstallPackages(ps) => {
                 for p in ps {
                     packages.push(DryRunPackageItem {
-                        action: if p.upgrade { "upgrade" } else { "install" }.into(),
+                        action: if p.upgrade {
+                            "upgrade_package"
+                        } else {
+                            "install_package"
+                        }
+                        .into(),
                         package: p.name.clone(),
                         version: p.min_version.clone(),
                         description: match (&p.min_version, p.upgrade) {
@@ -718,7 +716,7 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
                 }
             }
             Step::SetEnv { key, value } => settings.push(DryRunSettingItem {
-                action: "set".into(),
+                action: "set_env_var".into(),
                 key: key.clone(),
                 value: value.clone(),
                 description: "Export it from the login profile (a block HomelabCmd manages)".into(),
@@ -736,40 +734,17 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
                 item_type,
                 item,
                 reason,
-            } => {
-                manual += 1;
-                match *item_type {
-                    "setting" => settings.push(DryRunSettingItem {
-                        action: "manual".into(),
-                        key: item.clone(),
-                        value: String::new(),
-                        description: reason.clone(),
-                    }),
-                    "package" => packages.push(DryRunPackageItem {
-                        action: "manual".into(),
-                        package: item.clone(),
-                        version: None,
-                        description: reason.clone(),
-                    }),
-                    "service" => services.push(DryRunServiceItem {
-                        action: "manual".into(),
-                        service: item.clone(),
-                        description: reason.clone(),
-                    }),
-                    _ => files.push(DryRunFileItem {
-                        action: "manual".into(),
-                        path: item.clone(),
-                        mode: "-".into(),
-                        description: reason.clone(),
-                        diff: None,
-                    }),
-                }
-            }
+            } => manual.push(DryRunManualItem {
+                item_type: item_type.to_string(),
+                item: item.clone(),
+                reason: reason.clone(),
+            }),
         }
     }
-    let installs = packages.iter().filter(|p| p.action != "manual").count();
-    let set = settings.iter().filter(|s| s.action != "manual").count();
-    let svc = services.iter().filter(|s| s.action != "manual").count();
+    let writes = files.len();
+    let installs = packages.len();
+    let set = settings.len();
+    let svc = services.len();
     let mut parts = Vec::new();
     if installs > 0 {
         parts.push(format!(
@@ -811,11 +786,12 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
             format!("Will {} and {last}", parts.join(", "))
         }
     };
-    if manual > 0 {
+    if !manual.is_empty() {
+        let n = manual.len();
         summary.push_str(&format!(
             "; {} need{} a manual fix",
-            plural(manual, "item", "items"),
-            if manual == 1 { "s" } else { "" }
+            plural(n, "item", "items"),
+            if n == 1 { "s" } else { "" }
         ));
     }
     ApplyPreviewResponse {
@@ -826,7 +802,9 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
         files,
         packages,
         settings,
+        paths,
         services,
+        manual,
         summary,
         needs_sudo: plan.needs_sudo(),
     }

@@ -9,8 +9,9 @@ export type ApplyItemResult = {
  */
 item: string, 
 /**
- * `created`, `updated`, `mode_set`, `owner_set`, `removed`,
- * `directory_created`, `installed`, `set`, `enabled`, `started`, ...
+ * `created`, `updated`, `attributes_set`, `removed`,
+ * `directory_created`, `installed`, `set`, `enable`/`start`/...,
+ * `manual` or `failed`.
  */
 action: string, 
 /**

@@ -5,7 +5,7 @@
  */
 export type DryRunPackageItem = { 
 /**
- * `install` or `upgrade`.
+ * `install_package` or `upgrade_package`.
  */
 action: string, 
 /**

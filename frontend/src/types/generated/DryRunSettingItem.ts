@@ -5,7 +5,7 @@
  */
 export type DryRunSettingItem = { 
 /**
- * `set`, or `manual` when the hub cannot set it (a command's output).
+ * `set_env_var` or `set_config`.
  */
 action: string, 
 /**

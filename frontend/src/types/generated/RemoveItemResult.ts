@@ -13,7 +13,8 @@ item: string,
  */
 item_type: string, 
 /**
- * `deleted`, `restored`, `absent`, `skipped`, `removed`.
+ * `deleted` (a file: removed, or replaced by its backup when
+ * `backup_path` is set), `skipped`, `removed` (a setting) or `failed`.
  */
 action: string, 
 /**
