@@ -303,3 +303,76 @@ pub async fn fail_unfinished_apply_runs(db: &Db, now_ms: i64) -> sqlx::Result<u6
     .await
     .map(|r| r.rows_affected())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::test_db;
+    use homelabcmd_protocol::api::ServerCreate;
+
+    #[tokio::test]
+    async fn one_apply_run_per_machine_and_unfinished_runs_fail_at_start() {
+        let (db, _dir) = test_db().await;
+        for id in ["nas", "pi"] {
+            assert!(
+                crate::db::servers::create(
+                    &db,
+                    &ServerCreate {
+                        id: id.into(),
+                        hostname: id.into(),
+                        display_name: None,
+                        ip_address: None,
+                        tdp_watts: None,
+                        machine_type: None,
+                        tailscale_hostname: None,
+                        offline_threshold_seconds: None,
+                    },
+                )
+                .await
+                .unwrap()
+            );
+        }
+        let first = start_apply_run(&db, "nas", "base", "api", "{}", 1_000)
+            .await
+            .unwrap()
+            .expect("a first run starts");
+        // A second run on the same machine is refused while the first runs;
+        // another machine is free.
+        assert_eq!(
+            start_apply_run(&db, "nas", "developer-lite", "api", "{}", 1_001)
+                .await
+                .unwrap(),
+            None
+        );
+        let other = start_apply_run(&db, "pi", "base", "api", "{}", 1_002)
+            .await
+            .unwrap()
+            .expect("another machine is free");
+        set_apply_progress(&db, first, r#"{"items_total":3}"#)
+            .await
+            .unwrap();
+        finish_apply_run(&db, first, "completed", r#"{"items_total":3}"#, None, 2_000)
+            .await
+            .unwrap();
+        let again = start_apply_run(&db, "nas", "base", "api", "{}", 3_000)
+            .await
+            .unwrap();
+        assert!(again.is_some(), "a finished run frees the machine");
+        // A hub stop leaves two runs unfinished: both fail, the finished one
+        // is untouched.
+        assert_eq!(fail_unfinished_apply_runs(&db, 4_000).await.unwrap(), 2);
+        let done = apply_run(&db.read, "nas", first).await.unwrap().unwrap();
+        assert_eq!(done.status, "completed");
+        assert_eq!(done.completed_at, Some(2_000));
+        let failed = apply_run(&db.read, "pi", other).await.unwrap().unwrap();
+        assert_eq!(failed.status, "failed");
+        assert!(failed.error.unwrap().contains("hub stopped"));
+        // Progress cannot be written into a finished run.
+        set_apply_progress(&db, other, r#"{"items_total":9}"#)
+            .await
+            .unwrap();
+        let failed = apply_run(&db.read, "pi", other).await.unwrap().unwrap();
+        assert_eq!(failed.items.as_deref(), Some("{}"));
+        assert!(apply_run(&db.read, "pi", first).await.unwrap().is_none());
+    }
+}
