@@ -75,7 +75,7 @@ export function Dialog({
             <button
               type="button"
               onClick={onClose}
-              aria-label="Close"
+              aria-label="Close dialog"
               className="rounded px-2 text-lg leading-none text-text-tertiary hover:text-text-primary"
             >
               ×

@@ -65,11 +65,21 @@ function Preview({ preview }: { preview: ApplyPreviewResponse }) {
                 {f.action}
               </span>
               <span className="break-all font-mono text-text-primary">{f.path}</span>
-              <span className="ml-2 font-mono text-xs text-text-tertiary">{f.mode}</span>
+              <span className="ml-2 font-mono text-xs text-text-tertiary">{f.mode !== "-" && f.mode}</span>
             </span>
             <span className="text-xs text-text-tertiary">{f.description}</span>
             {f.diff && <UnifiedDiff diff={f.diff} label={`Planned change to ${f.path}`} />}
           </li>
+        ))}
+      </PlanSection>
+      <PlanSection title="Directories, modes and owners" count={preview.paths.length}>
+        {preview.paths.map((p) => (
+          <PlanItem
+            key={`${p.action}:${p.path}`}
+            action={p.action}
+            name={p.mode && p.mode !== "-" ? `${p.path} ${p.mode}` : p.path}
+            note={p.description}
+          />
         ))}
       </PlanSection>
       <PlanSection title="Packages" count={preview.packages.length}>
@@ -85,6 +95,11 @@ function Preview({ preview }: { preview: ApplyPreviewResponse }) {
       <PlanSection title="Services" count={preview.services.length}>
         {preview.services.map((s) => (
           <PlanItem key={s.service} action={s.action} name={s.service} note={s.description} />
+        ))}
+      </PlanSection>
+      <PlanSection title="Left to you (the hub cannot fix these)" count={preview.manual.length}>
+        {preview.manual.map((m) => (
+          <PlanItem key={`${m.item_type}:${m.item}`} action={`▲ ${m.item_type}`} name={m.item} note={m.reason} />
         ))}
       </PlanSection>
     </div>

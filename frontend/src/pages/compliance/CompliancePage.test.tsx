@@ -23,8 +23,10 @@ const preview = {
   ],
   packages: [{ action: "install", package: "jq", version: null, description: "Install jq" }],
   settings: [],
-  total_items: 3,
+  total_items: 4,
+  paths: [{ action: "create_directory", path: "~/.bashrc.d", mode: "0755", description: "Create directory" }],
   services: [],
+  manual: [{ item_type: "setting", item: "kernel", reason: "Set by a command's output; change it by hand" }],
   summary: "Will install 1 package, write 2 files",
   needs_sudo: true,
 };
@@ -232,6 +234,8 @@ describe("Compliance page", () => {
     expect(within(dialog).getByText("~/.bashrc.d/homelab.sh")).toBeInTheDocument();
     expect(within(dialog).getByRole("figure", { name: "Planned change to /etc/motd" })).toHaveTextContent("+welcome");
     expect(within(dialog).getByText(/run with sudo/)).toBeInTheDocument();
+    expect(within(dialog).getByRole("region", { name: "Directories, modes and owners" })).toHaveTextContent("~/.bashrc.d 0755");
+    expect(within(dialog).getByRole("region", { name: /Left to you/ })).toHaveTextContent("change it by hand");
     expect(bodies("POST", "/servers/nas-01/config/apply")).toEqual([{ pack_name: "base", dry_run: true }]);
     fireEvent.click(within(dialog).getByRole("button", { name: "Cancel" }));
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
