@@ -103,9 +103,20 @@ describe("compliance and SSH settings in a real browser", { skip: !configured, t
     const html = await page.content();
     assert.doesNotMatch(html, /PRIVATE KEY-----/);
     await row.getByText(/^Pinned /).waitFor();
-    const panel = page.getByRole("region", { name: "SSH access per machine" });
-    await panel.scrollIntoViewIfNeeded();
-    await shot("settings-ssh", page.locator("main"));
+    // The picture: the two SSH panels, from the page's top.
+    await page.mouse.move(0, 0);
+    const box = async (name) => {
+      const b = await page.getByRole("region", { name, exact: true }).boundingBox();
+      const y = await page.evaluate(() => window.scrollY);
+      return { ...b, y: b.y + y };
+    };
+    const top = await box("SSH connectivity");
+    const bottom = await box("SSH access per machine");
+    await page.screenshot({
+      path: join(shots, "settings-ssh.png"),
+      fullPage: true,
+      clip: { x: top.x - 16, y: top.y - 16, width: top.width + 32, height: bottom.y + bottom.height - top.y + 32 },
+    });
   });
 
   test("Compliance: the drift shows as a diff, Apply previews, confirms, and the re-check is compliant", async () => {
