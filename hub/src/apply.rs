@@ -408,6 +408,20 @@ pub fn removal(own: &Items, others: &[&ResolvedPack]) -> Removal {
     }
 }
 
+const NO_HOME: &str = "the host did not report the SSH user's home directory";
+
+fn failed_item(item: &str, item_type: &str, error: String) -> RemoveItemResult {
+    RemoveItemResult {
+        item: item.to_string(),
+        item_type: item_type.to_string(),
+        action: "failed".into(),
+        success: false,
+        backup_path: None,
+        note: None,
+        error: Some(error),
+    }
+}
+
 const PACKAGE_NOTE: &str = "Package will remain installed - may break dependencies";
 
 /// The removal preview.
@@ -515,15 +529,7 @@ pub async fn remove(
     for f in &r.files {
         if f.starts_with("~/") && !home.starts_with('/') {
             failed += 1;
-            items.push(RemoveItemResult {
-                item: f.clone(),
-                item_type: "file".into(),
-                action: "failed".into(),
-                success: false,
-                backup_path: None,
-                note: None,
-                error: Some("the host did not report the SSH user's home directory".into()),
-            });
+            items.push(failed_item(f, "file", NO_HOME.into()));
             continue;
         }
         let path = plan::absolute(f, &home);
@@ -611,15 +617,7 @@ pub async fn remove(
     for (k, file) in &r.config_files {
         if file.starts_with("~/") && !home.starts_with('/') {
             failed += 1;
-            items.push(RemoveItemResult {
-                item: k.clone(),
-                item_type: "setting".into(),
-                action: "failed".into(),
-                success: false,
-                backup_path: None,
-                note: None,
-                error: Some("the host did not report the SSH user's home directory".into()),
-            });
+            items.push(failed_item(k, "setting", NO_HOME.into()));
             continue;
         }
         let step =
@@ -653,18 +651,14 @@ pub async fn remove(
             }
             other => {
                 failed += 1;
-                RemoveItemResult {
-                    item: k.clone(),
-                    item_type: "setting".into(),
-                    action: "failed".into(),
-                    success: false,
-                    backup_path: None,
-                    note: None,
-                    error: Some(match other {
+                failed_item(
+                    k,
+                    "setting",
+                    match other {
                         Ok(out) => failure_text(&out),
                         Err(e) => e.to_string(),
-                    }),
-                }
+                    },
+                )
             }
         };
         items.push(item);

@@ -498,39 +498,21 @@ impl Executor {
         actor: &str,
         wait: Wait,
     ) -> Result<ExecOutput, ExecError> {
-        let argv = vec![
+        let audit_argv = vec![
             "sh".to_owned(),
             "-c".to_owned(),
             format!("<{}>", script.label),
         ];
-        let entry = |outcome| {
-            let mut e = AuditEntry::new(actor, Some(server_id), script.audit_action, outcome);
-            e.argv = Some(argv.clone());
-            e
-        };
-        let prepared = async {
-            let permit = self.permit(server_id, wait).await?;
-            let r = self.resolve(server_id).await?;
-            Ok::<_, ExecError>((permit, r))
-        }
-        .await;
-        let (_permit, r) = match prepared {
-            Ok(p) => p,
-            Err(e) => {
-                self.audit_refusal(&e, entry).await;
-                return Err(e);
-            }
-        };
-        let mut allowed = entry(Outcome::Allowed);
-        allowed.reason = Some(format!(
-            "{} as {}@{}:{}",
-            script.label, r.target.username, r.target.host, r.target.port
-        ));
-        db::audit::append(&self.db, &allowed).await?;
         let request = ExecRequest::new(["sh", "-c", script.body.as_str()]).timeout(script.timeout);
-        let result = self.pool.exec(&r.target, &request).await;
-        self.audit_outcome(&result, entry).await;
-        Ok(result?)
+        self.run_generated(
+            server_id,
+            (script.audit_action, audit_argv, &script.label),
+            request,
+            false,
+            actor,
+            wait,
+        )
+        .await
     }
 
     /// Run one step of a pack apply or removal (a fixed script whose pack
@@ -544,16 +526,48 @@ impl Executor {
         audit_action: &'static str,
         actor: &str,
     ) -> Result<ExecOutput, ExecError> {
-        let argv = vec![step.label.clone()];
+        let mut request = ExecRequest::new(step.argv.iter().cloned()).timeout(step.timeout);
+        if let Some(data) = &step.stdin {
+            request = request.stdin(data.clone());
+        }
+        let label = if step.sudo {
+            format!("{} (sudo)", step.label)
+        } else {
+            step.label.clone()
+        };
+        self.run_generated(
+            server_id,
+            (audit_action, vec![step.label.clone()], &label),
+            request,
+            step.sudo,
+            actor,
+            Wait::Yes,
+        )
+        .await
+    }
+
+    /// Generated commands (pack checks, apply steps): audited under
+    /// `audit.0` with `audit.1` as argv and `audit.2` in the reason,
+    /// never the request's own argv or stdin.
+    async fn run_generated(
+        &self,
+        server_id: &str,
+        audit: (&'static str, Vec<String>, &str),
+        request: ExecRequest,
+        needs_sudo: bool,
+        actor: &str,
+        wait: Wait,
+    ) -> Result<ExecOutput, ExecError> {
+        let (audit_action, argv, label) = audit;
         let entry = |outcome| {
             let mut e = AuditEntry::new(actor, Some(server_id), audit_action, outcome);
             e.argv = Some(argv.clone());
             e
         };
         let prepared = async {
-            let permit = self.permit(server_id, Wait::Yes).await?;
+            let permit = self.permit(server_id, wait).await?;
             let r = self.resolve(server_id).await?;
-            let sudo = r.sudo(step.sudo)?;
+            let sudo = r.sudo(needs_sudo)?;
             Ok::<_, ExecError>((permit, r, sudo))
         }
         .await;
@@ -566,21 +580,11 @@ impl Executor {
         };
         let mut allowed = entry(Outcome::Allowed);
         allowed.reason = Some(format!(
-            "{}{} as {}@{}:{}",
-            step.label,
-            if step.sudo { " (sudo)" } else { "" },
-            r.target.username,
-            r.target.host,
-            r.target.port
+            "{label} as {}@{}:{}",
+            r.target.username, r.target.host, r.target.port
         ));
         db::audit::append(&self.db, &allowed).await?;
-        let mut request = ExecRequest::new(step.argv.iter().cloned())
-            .sudo(sudo)
-            .timeout(step.timeout);
-        if let Some(data) = &step.stdin {
-            request = request.stdin(data.clone());
-        }
-        let result = self.pool.exec(&r.target, &request).await;
+        let result = self.pool.exec(&r.target, &request.sudo(sudo)).await;
         self.audit_outcome(&result, entry).await;
         Ok(result?)
     }

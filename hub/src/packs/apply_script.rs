@@ -358,23 +358,15 @@ pub fn reported_action(stdout: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::packs::loader::{PackSet, parse_pack, resolve_all};
     use crate::packs::plan::{Plan, plan, preview};
     use crate::packs::{ResolvedPack, check_script, compare, report};
-    use std::collections::BTreeMap;
     use std::io::Write as _;
     use std::os::unix::fs::PermissionsExt as _;
     use std::path::Path;
     use std::process::{Command, Stdio};
 
     fn pack(yaml: &str) -> ResolvedPack {
-        let p = parse_pack("t", Path::new("t.yaml"), yaml, Path::new("/nonexistent")).unwrap();
-        let own = BTreeMap::from([("t".to_string(), p)]);
-        let set = PackSet {
-            resolved: resolve_all(&own).0,
-            ..PackSet::default()
-        };
-        set.get("t").unwrap().clone()
+        crate::packs::loader::test_pack(yaml)
     }
 
     /// Run argv locally (as the test user: sudo is the SSH layer's job).

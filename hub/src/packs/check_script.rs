@@ -159,21 +159,12 @@ pub fn build(pack: &ResolvedPack) -> String {
 mod tests {
     use super::*;
     use crate::packs::compare::sha256_hex;
-    use crate::packs::loader::{PackSet, parse_pack, resolve_all};
     use homelabcmd_protocol::packs::MismatchType;
-    use std::collections::BTreeMap;
     use std::os::unix::fs::PermissionsExt as _;
-    use std::path::Path;
     use std::process::Command;
 
     fn pack(yaml: &str) -> ResolvedPack {
-        let p = parse_pack("t", Path::new("t.yaml"), yaml, Path::new("/nonexistent")).unwrap();
-        let own = BTreeMap::from([("t".to_string(), p)]);
-        let set = PackSet {
-            resolved: resolve_all(&own).0,
-            ..PackSet::default()
-        };
-        set.get("t").unwrap().clone()
+        crate::packs::loader::test_pack(yaml)
     }
 
     #[test]

@@ -531,6 +531,19 @@ fn upsert<T: Clone, K: PartialEq>(into: &mut Vec<T>, from: &[T], key: impl Fn(&T
     }
 }
 
+/// A pack `t` from YAML text, resolved alone (unit tests of the modules
+/// that take a [`ResolvedPack`]).
+#[cfg(test)]
+pub fn test_pack(yaml: &str) -> ResolvedPack {
+    let p = parse_pack("t", Path::new("t.yaml"), yaml, Path::new("/nonexistent"))
+        .unwrap_or_else(|e| panic!("test pack: {e:?}"));
+    let own = BTreeMap::from([("t".to_string(), p)]);
+    resolve_all(&own)
+        .0
+        .remove("t")
+        .unwrap_or_else(|| panic!("test pack did not resolve"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
