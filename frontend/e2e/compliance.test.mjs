@@ -166,6 +166,22 @@ describe("compliance and SSH settings in a real browser", { skip: !configured, t
 
     await running.getByRole("button", { name: "Close", exact: true }).click();
     await panel.getByText("Compliant", { exact: true }).waitFor();
+  });
+
+  test("Remove pack: the preview warns and lists the files, confirm restores the host", async () => {
+    const planned = await api("DELETE", `/api/v1/servers/${SERVER_ID}/config/apply`, { pack_name: PACK, confirm: false });
+    assert.ok(planned.files.length > 0, JSON.stringify(planned));
+    await page.getByRole("button", { name: `Remove pack ${PACK}`, exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: `Remove ${PACK}` });
+    await dialog.locator("[data-remove-preview]").waitFor({ timeout: 30_000 });
+    const warning = await dialog.getByRole("alert").innerText();
+    assert.ok(warning.includes(planned.warning), `${warning} / ${planned.warning}`);
+    for (const f of planned.files) await dialog.getByText(f.path, { exact: true }).waitFor();
+    await dialog.getByRole("button", { name: "Confirm removal" }).click();
+    const result = dialog.locator("[data-remove-result]");
+    await result.waitFor({ timeout: 60_000 });
+    assert.equal(await result.getAttribute("data-remove-result"), "ok", await result.innerText());
+    await dialog.getByRole("button", { name: "Close", exact: true }).click();
     assert.deepEqual(failures, []);
   });
 });

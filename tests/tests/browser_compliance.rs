@@ -3,7 +3,8 @@
 //! packs directory, and Chromium driven by frontend/e2e/compliance.test.mjs.
 //! The host starts with one file drifted and one missing; the browser sees
 //! the diff, opens Apply, checks the preview against the hub's dry run,
-//! confirms, follows the progress and reads a compliant re-check.
+//! confirms, follows the progress and reads a compliant re-check; then
+//! removes the pack (preview, confirm) and the host is as it was.
 //!
 //! Skipped loudly without root (the fleet) or without node, Chromium,
 //! frontend/node_modules or frontend/dist; under CI (`CI` set) those are
@@ -153,26 +154,16 @@ fn browser_compliance_apply_preview_progress_and_recheck() {
     );
     // node --test exits 0 when every test was skipped: make sure they ran.
     assert!(
-        stdout.contains("# pass 3"),
-        "expected 3 passing browser tests:\n{stdout}"
+        stdout.contains("# pass 4"),
+        "expected 4 passing browser tests:\n{stdout}"
     );
 
-    // The browser's confirm really changed the host.
-    assert_eq!(
-        fs::read_to_string(root.join("app.conf")).unwrap(),
-        "listen = 8080\n"
-    );
+    // The browser's removal undid the apply on the host: the replaced file
+    // is back from its backup, the created one is gone.
     assert_eq!(
         fs::read_to_string(root.join("motd")).unwrap(),
-        "welcome to the lab\n"
+        "hello from before\n"
     );
-    let summary = api.get("/api/v1/config/compliance").expect_json(200);
-    let a = summary["machines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["id"] == "fleet-a")
-        .cloned()
-        .unwrap();
-    assert_eq!(a["status"], "compliant", "{summary}");
+    assert!(!root.join("app.conf").exists());
+    assert!(!root.join("motd.homelabcmd.bak").exists());
 }
