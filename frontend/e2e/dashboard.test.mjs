@@ -310,6 +310,13 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     const systemBefore = await size("system");
     await page.getByRole("region", { name: "Open alerts", exact: true }).waitFor();
     await page.getByRole("region", { name: "Pending updates", exact: true }).waitFor();
+    // The compliance widget: base assigned by default, never checked, a way to the Compliance page.
+    const compliance = page.getByRole("region", { name: "Compliance", exact: true });
+    await compliance.locator('[data-pack="base"]').getByText("Never checked").waitFor();
+    assert.equal(
+      await compliance.getByRole("link", { name: /Open in Compliance/ }).getAttribute("href"),
+      "/compliance/web-01",
+    );
 
     await page.getByRole("button", { name: "Edit layout" }).click();
     // Keyboard: the CPU widget's handle, Shift + ← twice makes it narrower.
