@@ -19,22 +19,27 @@ pub const MAX_CONTENT_BYTES: u64 = 64 * 1024;
 
 /// Helper functions every script starts with. `$1` tag, `$2` index, `$3`
 /// path, `$4` expected sha256 (or `-`: always send small content).
+///
+/// Process starts are most of a check's time on a small host, so each path
+/// costs one `stat` (mode, owner, size and type at once) plus one
+/// `sha256sum` for a regular file, and every package is looked up in one
+/// `dpkg-query` run ([`build`] fills `hlc_pkgs` before the first item).
 const PRELUDE: &str = r#"export LC_ALL=C
 tab=$(printf '\t')
 hlc_b64() { base64 | tr -d '\n'; }
 hlc_path() {
   if [ -e "$3" ] || [ -L "$3" ]; then
+    m=- o=- h=- c=- s=0
     if [ -L "$3" ] && [ ! -e "$3" ]; then t=l
-    elif [ -d "$3" ]; then t=d
-    elif [ -f "$3" ]; then t=f
-    else t=o; fi
-    m=$(stat -L -c %a -- "$3" 2>/dev/null) || m=-
-    o=$(stat -L -c %U:%G -- "$3" 2>/dev/null) || o=-
-    h=- c=-
+    else
+      if [ -d "$3" ]; then t=d; elif [ -f "$3" ]; then t=f; else t=o; fi
+      st=$(stat -L -c '%a %U:%G %s' -- "$3" 2>/dev/null) && {
+        m=${st%% *}; st=${st#* }; o=${st%% *}; s=${st#* }
+      }
+    fi
     if [ "$t" = f ]; then
       if [ -r "$3" ]; then
-        h=$(sha256sum < "$3" | cut -d' ' -f1)
-        s=$(stat -L -c %s -- "$3" 2>/dev/null) || s=0
+        h=$(sha256sum < "$3"); h=${h%% *}
         if [ "$h" != "$4" ] && [ "$s" -le __MAX__ ]; then c=b:$(hlc_b64 < "$3"); fi
       else h=unreadable; fi
     fi
@@ -44,14 +49,14 @@ hlc_path() {
   fi
 }
 hlc_pkg() {
-  if command -v dpkg-query >/dev/null 2>&1; then
-    r=$(dpkg-query -W -f='${db:Status-Status}\t${Version}\n' "$2" 2>/dev/null | head -n 1)
-    s=${r%%"$tab"*}; v=${r#*"$tab"}
-    [ "$r" = "$s" ] && v=
-    printf 'P\t%s\t%s\t%s\n' "$1" "${s:-not-installed}" "${v:--}"
-  else
-    printf 'P\t%s\tno-dpkg\t-\n' "$1"
-  fi
+  if [ -z "$hlc_dpkg" ]; then printf 'P\t%s\tno-dpkg\t-\n' "$1"; return; fi
+  r=
+  while IFS="$tab" read -r n st v; do
+    if [ "$n" = "$2" ]; then r=$st$tab${v:--}; break; fi
+  done <<HLC_PKGS
+$hlc_pkgs
+HLC_PKGS
+  printf 'P\t%s\t%s\n' "$1" "${r:-not-installed$tab-}"
 }
 hlc_svc() {
   if command -v systemctl >/dev/null 2>&1; then
@@ -111,6 +116,20 @@ pub fn build(pack: &ResolvedPack) -> String {
     }
     for (i, d) in items.directories.iter().enumerate() {
         s.push_str(&format!("hlc_path D {i} {} -\n", shell_path(&d.path)));
+    }
+    if !items.packages.is_empty() {
+        // One dpkg-query for every package: `${Package}` is the bare name
+        // (a multi-arch package may answer once per architecture; the
+        // first line wins). Unknown names only print to stderr.
+        let names: Vec<String> = items
+            .packages
+            .iter()
+            .map(|p| shell_quote(p.name.as_str()))
+            .collect();
+        s.push_str(&format!(
+            "hlc_dpkg=; hlc_pkgs=\nif command -v dpkg-query >/dev/null 2>&1; then hlc_dpkg=1\n  hlc_pkgs=$(dpkg-query -W -f='${{Package}}\\t${{db:Status-Status}}\\t${{Version}}\\n' -- {} 2>/dev/null)\nfi\n",
+            names.join(" ")
+        ));
     }
     for (i, p) in items.packages.iter().enumerate() {
         s.push_str(&format!("hlc_pkg {i} {}\n", shell_quote(p.name.as_str())));
