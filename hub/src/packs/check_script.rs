@@ -20,26 +20,40 @@ pub const MAX_CONTENT_BYTES: u64 = 64 * 1024;
 /// Helper functions every script starts with. `$1` tag, `$2` index, `$3`
 /// path, `$4` expected sha256 (or `-`: always send small content).
 ///
-/// Process starts are most of a check's time on a small host, so each path
-/// costs one `stat` (mode, owner, size and type at once) plus one
-/// `sha256sum` for a regular file, and every package is looked up in one
-/// `dpkg-query` run ([`build`] fills `hlc_pkgs` before the first item).
+/// Process starts are most of a check's time on a small host, so [`build`]
+/// runs one `stat` over every path, one `sha256sum --tag` over every file
+/// and one `dpkg-query` over every package first, and the per-item
+/// functions look their lines up with shell builtins (a path the batch did
+/// not answer for, such as one with a backslash, falls back to its own
+/// `stat`/`sha256sum`).
 const PRELUDE: &str = r#"export LC_ALL=C
 tab=$(printf '\t')
+nl='
+'
+hlc_stats= hlc_sums=
 hlc_b64() { base64 | tr -d '\n'; }
+# hlc_find HAYSTACK KEY: the rest of the line after "<newline>KEY" in
+# HAYSTACK, in hlc_v (builtins only: no process per lookup).
+hlc_find() {
+  case "$1" in
+    *"$nl$2"*) hlc_v=${1#*"$nl$2"}; hlc_v=${hlc_v%%"$nl"*}; return 0 ;;
+  esac
+  return 1
+}
 hlc_path() {
   if [ -e "$3" ] || [ -L "$3" ]; then
     m=- o=- h=- c=- s=0
     if [ -L "$3" ] && [ ! -e "$3" ]; then t=l
     else
       if [ -d "$3" ]; then t=d; elif [ -f "$3" ]; then t=f; else t=o; fi
-      st=$(stat -L -c '%a %U:%G %s' -- "$3" 2>/dev/null) && {
-        m=${st%% *}; st=${st#* }; o=${st%% *}; s=${st#* }
-      }
+      if hlc_find "$hlc_stats" "$3$tab"; then st=$hlc_v
+      else st=$(stat -L -c '%a %U:%G %s' -- "$3" 2>/dev/null) || st=; fi
+      if [ -n "$st" ]; then m=${st%% *}; st=${st#* }; o=${st%% *}; s=${st#* }; fi
     fi
     if [ "$t" = f ]; then
       if [ -r "$3" ]; then
-        h=$(sha256sum < "$3"); h=${h%% *}
+        if hlc_find "$hlc_sums" "SHA256 ($3) = "; then h=$hlc_v
+        else h=$(sha256sum < "$3"); h=${h%% *}; fi
         if [ "$h" != "$4" ] && [ "$s" -le __MAX__ ]; then c=b:$(hlc_b64 < "$3"); fi
       else h=unreadable; fi
     fi
@@ -107,6 +121,32 @@ pub fn build(pack: &ResolvedPack) -> String {
         "printf 'FACT\\thostname\\t%s\\n' \"$(cat /proc/sys/kernel/hostname 2>/dev/null | hlc_b64)\"\n",
     );
     let items = &pack.items;
+    let paths: Vec<String> = items
+        .files
+        .iter()
+        .map(|f| shell_path(&f.path))
+        .chain(items.directories.iter().map(|d| shell_path(&d.path)))
+        .collect();
+    if !paths.is_empty() {
+        // A leading newline so every entry, the first included, is found
+        // as "<newline><path><tab>".
+        s.push_str(&format!(
+            "hlc_stats=$nl$(stat -L --printf '%n\\t%a %U:%G %s\\n' -- {} 2>/dev/null)\n",
+            paths.join(" ")
+        ));
+    }
+    let files: Vec<String> = items
+        .files
+        .iter()
+        .filter(|f| f.state == super::model::State::Present)
+        .map(|f| shell_path(&f.path))
+        .collect();
+    if !files.is_empty() {
+        s.push_str(&format!(
+            "hlc_sums=$nl$(sha256sum --tag -- {} 2>/dev/null)\n",
+            files.join(" ")
+        ));
+    }
     for (i, f) in items.files.iter().enumerate() {
         s.push_str(&format!(
             "hlc_path F {i} {} {}\n",
