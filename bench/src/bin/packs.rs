@@ -39,6 +39,9 @@ struct Args {
     /// Only the default (facts gathered) Ansible runs, not also gather_facts: false.
     #[arg(long)]
     facts_only: bool,
+    /// Only the HomelabCmd half (an A/B of the hub, Ansible measured before).
+    #[arg(long)]
+    skip_ansible: bool,
     #[arg(long)]
     results: Option<PathBuf>,
 }
@@ -322,7 +325,9 @@ fn main() -> anyhow::Result<()> {
         .set("items", fixture.item_count() as f64)
         .set("mismatches_per_host", mismatches as f64);
 
-    if on_path("ansible-playbook") {
+    if args.skip_ansible {
+        println!("--skip-ansible: the Ansible comparison was not run");
+    } else if on_path("ansible-playbook") {
         let dir = fleet.dir().join("ansible");
         std::fs::create_dir_all(&dir)?;
         let addresses: Vec<String> = fleet.hosts().iter().map(|h| h.ip().to_string()).collect();
