@@ -128,10 +128,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(packs::get_server_compliance_history))
         .routes(routes!(packs::get_config_diff))
         .routes(routes!(packs::get_compliance_summary))
-        .routes(routes!(
-            packs::apply_config_pack,
-            packs::remove_config_pack
-        ))
+        .routes(routes!(packs::apply_config_pack, packs::remove_config_pack))
         .routes(routes!(packs::get_apply_status))
 }
 
