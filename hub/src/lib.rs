@@ -4,9 +4,9 @@
 pub mod actions;
 pub mod admin_cli;
 pub mod alerts;
-pub mod apply;
 pub mod api;
 pub mod app;
+pub mod apply;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
