@@ -206,16 +206,18 @@ async fn run(
         ..Progress::default()
     };
     store(state, id, &progress).await;
-    let check = compliance::run_check(
-        &state.db,
-        &state.executor,
-        server_id,
-        pack,
-        actor,
-        Wait::Yes,
-    )
-    .await;
-    let c = match check {
+    // The same check before (the plan) and after (the verdict).
+    let check = || {
+        compliance::run_check(
+            &state.db,
+            &state.executor,
+            server_id,
+            pack,
+            actor,
+            Wait::Yes,
+        )
+    };
+    let c = match check().await {
         Ok(c) => c,
         Err(e) => {
             return (
@@ -269,15 +271,7 @@ async fn run(
     }
     progress.current_item = Some("checking the result".into());
     store(state, id, &progress).await;
-    let after = compliance::run_check(
-        &state.db,
-        &state.executor,
-        server_id,
-        pack,
-        actor,
-        Wait::Yes,
-    )
-    .await;
+    let after = check().await;
     progress.current_item = None;
     match after {
         Ok(c) => {
