@@ -480,12 +480,8 @@ pub async fn other_packs<'a>(
     pack_id: &str,
 ) -> sqlx::Result<(Vec<String>, Vec<&'a ResolvedPack>)> {
     let row = db::packs::assignment(&state.db.read, server_id).await?;
-    let assigned: Vec<String> = row
-        .map(|r| {
-            r.packs
-                .and_then(|p| serde_json::from_str(&p).ok())
-                .unwrap_or_else(|| fleet::default_packs(&r.machine_type))
-        })
+    let assigned = row
+        .map(|r| fleet::assigned_packs(r.packs.as_deref(), &r.machine_type))
         .unwrap_or_default();
     let others = assigned
         .iter()

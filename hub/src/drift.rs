@@ -167,10 +167,7 @@ async fn tracked(db: &Db, server_id: &str, pack: &str) -> sqlx::Result<bool> {
     let Some(row) = db::packs::assignment(&db.read, server_id).await? else {
         return Ok(false);
     };
-    let packs: Vec<String> = row
-        .packs
-        .and_then(|p| serde_json::from_str(&p).ok())
-        .unwrap_or_else(|| fleet::default_packs(&row.machine_type));
+    let packs = fleet::assigned_packs(row.packs.as_deref(), &row.machine_type);
     Ok(row.drift_detection_enabled && packs.iter().any(|p| p == pack))
 }
 

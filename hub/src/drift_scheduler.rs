@@ -166,11 +166,7 @@ pub fn machine_from_row(row: db::drift::MachineRow, mode: Mode, default_offline:
         Mode::Tailscale => filled(&row.tailscale_hostname),
     };
     Machine {
-        packs: row
-            .packs
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or_else(|| fleet::default_packs(&row.machine_type)),
+        packs: fleet::assigned_packs(row.packs.as_deref(), &row.machine_type),
         is_workstation: row.machine_type == "workstation",
         id: row.id,
         drift_detection_enabled: row.drift_detection_enabled,

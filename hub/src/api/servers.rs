@@ -104,11 +104,8 @@ pub fn to_response(
                 .collect()
         });
     // Stored assignment, else the machine-type default (packs::fleet).
-    let assigned_packs = row
-        .assigned_packs
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok())
-        .unwrap_or_else(|| crate::packs::fleet::default_packs(&row.machine_type));
+    let assigned_packs =
+        crate::packs::fleet::assigned_packs(row.assigned_packs.as_deref(), &row.machine_type);
     ServerResponse {
         id: row.id,
         guid: row.guid,

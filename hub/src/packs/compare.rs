@@ -283,6 +283,25 @@ fn compare_attrs(
     }
 }
 
+/// Something of another kind (a directory, a symlink, ...) is at the path.
+fn wrong_type(out: &mut Out, item: &str, want: &str, kind: PathKind) {
+    out.push(
+        MismatchType::WrongType,
+        "files",
+        item,
+        MismatchExpected {
+            file_type: Some(want.into()),
+            ..Default::default()
+        },
+        MismatchActual {
+            exists: Some(true),
+            file_type: Some(kind.as_str().into()),
+            ..Default::default()
+        },
+        None,
+    );
+}
+
 fn unexpected(out: &mut Out, item: &str, kind: PathKind) {
     out.push(
         MismatchType::UnexpectedFile,
@@ -350,21 +369,7 @@ fn compare_file(
             },
         ) => {
             if has_content && *kind != PathKind::File {
-                out.push(
-                    MismatchType::WrongType,
-                    "files",
-                    item,
-                    MismatchExpected {
-                        file_type: Some("file".into()),
-                        ..Default::default()
-                    },
-                    MismatchActual {
-                        exists: Some(true),
-                        file_type: Some(kind.as_str().into()),
-                        ..Default::default()
-                    },
-                    None,
-                );
+                wrong_type(out, item, "file", *kind);
                 return;
             }
             compare_attrs(
@@ -441,21 +446,7 @@ fn compare_dir(out: &mut Out, d: &DirItem, obs: Option<&PathObs>, facts: &Facts)
             },
         ) => {
             if *kind != PathKind::Directory {
-                out.push(
-                    MismatchType::WrongType,
-                    "files",
-                    item,
-                    MismatchExpected {
-                        file_type: Some("directory".into()),
-                        ..Default::default()
-                    },
-                    MismatchActual {
-                        exists: Some(true),
-                        file_type: Some(kind.as_str().into()),
-                        ..Default::default()
-                    },
-                    None,
-                );
+                wrong_type(out, item, "directory", *kind);
                 return;
             }
             compare_attrs(

@@ -26,6 +26,14 @@ pub fn default_packs(machine_type: &str) -> Vec<String> {
     }
 }
 
+/// A machine's packs: its stored assignment (a JSON array of pack ids),
+/// else — none stored, or unreadable — the machine-type default.
+pub fn assigned_packs(stored: Option<&str>, machine_type: &str) -> Vec<String> {
+    stored
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_else(|| default_packs(machine_type))
+}
+
 /// Why an assignment was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssignmentError {
@@ -262,6 +270,15 @@ mod tests {
     fn defaults_follow_the_machine_type() {
         assert_eq!(default_packs("server"), vec!["base"]);
         assert_eq!(default_packs("workstation"), vec!["base", "developer-lite"]);
+        assert_eq!(
+            assigned_packs(Some(r#"["base","developer-max"]"#), "server"),
+            vec!["base", "developer-max"]
+        );
+        assert_eq!(
+            assigned_packs(None, "workstation"),
+            default_packs("workstation")
+        );
+        assert_eq!(assigned_packs(Some("not json"), "server"), vec!["base"]);
     }
 
     #[test]
