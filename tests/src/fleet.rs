@@ -424,6 +424,28 @@ impl Fleet {
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
+
+    /// A directory for files the hosts manage (they share this machine's
+    /// filesystem): `name` in the fleet's directory, which is made
+    /// traversable so the SSH users reach it. Give its content to
+    /// [`KEY_USER`] with [`give_to_key_user`] once written.
+    pub fn shared_dir(&self, name: &str) -> PathBuf {
+        let dir = self.dir().join(name);
+        fs::create_dir_all(&dir).unwrap();
+        fs::set_permissions(self.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+        dir
+    }
+}
+
+/// `chown -R` [`KEY_USER`]: the fleet's key user owns what is under `path`.
+pub fn give_to_key_user(path: &Path) {
+    let ok = Command::new("chown")
+        .args(["-R", &format!("{KEY_USER}:{KEY_USER}")])
+        .arg(path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "chown -R {KEY_USER} {}", path.display());
 }
 
 impl Drop for Fleet {

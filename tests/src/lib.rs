@@ -347,6 +347,26 @@ impl Api {
         )
     }
 
+    /// Register a machine the hub reaches over SSH: `POST /servers` with
+    /// `create` (201), its `ssh_username`, then each `(credential_type,
+    /// value)` (200).
+    pub fn add_ssh_machine(&self, create: &Value, user: &str, credentials: &[(&str, &str)]) {
+        let id = create["id"].as_str().expect("create body has an id");
+        self.post("/api/v1/servers", create).expect(201);
+        self.put(
+            &format!("/api/v1/servers/{id}"),
+            &serde_json::json!({"ssh_username": user}),
+        )
+        .expect(200);
+        for (kind, value) in credentials {
+            self.post(
+                &format!("/api/v1/servers/{id}/credentials"),
+                &serde_json::json!({"credential_type": kind, "value": value}),
+            )
+            .expect(200);
+        }
+    }
+
     /// DELETE with a JSON body (`DELETE .../config/apply`).
     pub fn delete_json(&self, path: &str, body: &Value) -> Resp {
         self.must(

@@ -11,11 +11,10 @@
 //! failures instead.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use homelabcmd_e2e::fleet::{Fleet, KEY_USER};
+use homelabcmd_e2e::fleet::{Fleet, KEY_USER, give_to_key_user};
 use homelabcmd_e2e::{Hub, HubOptions, workspace_root};
 use serde_json::json;
 
@@ -62,16 +61,9 @@ fn browser_compliance_apply_preview_progress_and_recheck() {
 
     // The host shares this filesystem: the managed files live in the
     // fleet's directory. One file drifted, one missing.
-    let root = fleet.dir().join("managed-browser");
-    fs::create_dir_all(&root).unwrap();
+    let root = fleet.shared_dir("managed-browser");
     fs::write(root.join("motd"), "hello from before\n").unwrap();
-    let chown = Command::new("chown")
-        .args(["-R", &format!("{KEY_USER}:{KEY_USER}")])
-        .arg(&root)
-        .status()
-        .unwrap();
-    assert!(chown.success());
-    fs::set_permissions(fleet.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+    give_to_key_user(&root);
     let r = root.display();
 
     let packs = tempfile::tempdir().unwrap();
@@ -99,22 +91,12 @@ fn browser_compliance_apply_preview_progress_and_recheck() {
     });
     let api = hub.api();
     let host = fleet.host(0);
-    api.post(
-        "/api/v1/servers",
+    api.add_ssh_machine(
         &json!({"id": "fleet-a", "hostname": "fleet-a", "display_name": "Lab host",
                 "ip_address": host.ip().to_string()}),
-    )
-    .expect(201);
-    api.put(
-        "/api/v1/servers/fleet-a",
-        &json!({"ssh_username": KEY_USER}),
-    )
-    .expect(200);
-    let cred = api.post(
-        "/api/v1/servers/fleet-a/credentials",
-        &json!({"credential_type": "ssh_private_key", "value": fleet.client_private_key_pem()}),
+        KEY_USER,
+        &[("ssh_private_key", &fleet.client_private_key_pem())],
     );
-    assert_eq!(cred.status, 200, "{}", cred.text);
     api.put(
         "/api/v1/servers/fleet-a/config/packs",
         &json!({"packs": ["base", "fleet-test"]}),

@@ -20,7 +20,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use homelabcmd_e2e::fleet::{Fleet, KEY_USER};
+use homelabcmd_e2e::fleet::{Fleet, KEY_USER, give_to_key_user};
 use homelabcmd_e2e::{Api, Hub, HubOptions, heartbeat, wait_for};
 use serde_json::{Value, json};
 
@@ -112,36 +112,16 @@ fn checks(api: &Api, server_id: &str) -> Value {
 }
 
 fn register(api: &Api, fleet: &Fleet, id: &str, machine_type: &str) {
-    api.post(
-        "/api/v1/servers",
+    api.add_ssh_machine(
         &json!({
             "id": id,
             "hostname": id,
             "machine_type": machine_type,
             "tailscale_hostname": fleet.host(0).ip().to_string(),
         }),
-    )
-    .expect(201);
-    api.put(
-        &format!("/api/v1/servers/{id}"),
-        &json!({"ssh_username": KEY_USER}),
-    )
-    .expect(200);
-    let cred = api.post(
-        &format!("/api/v1/servers/{id}/credentials"),
-        &json!({"credential_type": "ssh_private_key", "value": fleet.client_private_key_pem()}),
+        KEY_USER,
+        &[("ssh_private_key", &fleet.client_private_key_pem())],
     );
-    assert!(cred.status == 200 || cred.status == 201, "{}", cred.text);
-}
-
-fn chown(path: &std::path::Path) {
-    let ok = std::process::Command::new("chown")
-        .args(["-R", &format!("{KEY_USER}:{KEY_USER}")])
-        .arg(path)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
 }
 
 #[test]
@@ -151,10 +131,8 @@ fn scheduled_checks_open_and_clear_drift_and_wait_for_workstations() {
     };
     // The fleet's hosts share this machine's filesystem: the managed file
     // lives in the fleet's own directory, owned by the SSH user.
-    let root = fleet.dir().join("managed-drift");
-    fs::create_dir_all(&root).unwrap();
-    chown(&root);
-    fs::set_permissions(fleet.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+    let root = fleet.shared_dir("managed-drift");
+    give_to_key_user(&root);
     let wanted = root.join("app.conf");
 
     // `base` is every machine's default pack; here it manages one file.
@@ -239,7 +217,7 @@ fn scheduled_checks_open_and_clear_drift_and_wait_for_workstations() {
     // Fix the host: the next scheduled check resolves the alert by itself.
     fs::write(&wanted, "mode = strict\n").unwrap();
     fs::set_permissions(&wanted, fs::Permissions::from_mode(0o644)).unwrap();
-    chown(&root);
+    give_to_key_user(&root);
     let resolved = wait_for("the drift alert resolved", DEADLINE, || {
         drift_alerts(api, "srv")
             .into_iter()

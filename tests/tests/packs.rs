@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use homelabcmd::packs::{self, check_script};
 use homelabcmd::ssh::{Auth, ExecRequest, MemoryHostKeyStore, PoolConfig, SshPool, Target};
-use homelabcmd_e2e::fleet::{Fleet, KEY_USER};
+use homelabcmd_e2e::fleet::{Fleet, KEY_USER, give_to_key_user};
 use homelabcmd_e2e::{hub_command, workspace_root};
 use homelabcmd_protocol::packs::MismatchType;
 
@@ -123,7 +123,7 @@ async fn a_fleet_host_reports_exactly_its_missing_files_packages_and_edits() {
     let host = fleet.host(0);
     // The fleet's hosts share this machine's filesystem: the managed files
     // live in the fleet's own directory, owned by the SSH user.
-    let root = fleet.dir().join("managed");
+    let root = fleet.shared_dir("managed");
     fs::create_dir_all(root.join("conf.d")).unwrap();
     fs::write(root.join("motd"), "welcome\n").unwrap();
     fs::write(
@@ -132,13 +132,7 @@ async fn a_fleet_host_reports_exactly_its_missing_files_packages_and_edits() {
     )
     .unwrap();
     fs::set_permissions(root.join("app.conf"), fs::Permissions::from_mode(0o640)).unwrap();
-    let chown = std::process::Command::new("chown")
-        .args(["-R", &format!("{KEY_USER}:{KEY_USER}")])
-        .arg(&root)
-        .status()
-        .unwrap();
-    assert!(chown.success());
-    fs::set_permissions(fleet.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+    give_to_key_user(&root);
 
     let r = root.display();
     let dpkg_version = String::from_utf8(

@@ -8,7 +8,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt as _;
 
 use homelabcmd_e2e::contract::assert_conforms;
-use homelabcmd_e2e::fleet::{Fleet, KEY_USER};
+use homelabcmd_e2e::fleet::{Fleet, KEY_USER, give_to_key_user};
 use homelabcmd_e2e::{Hub, HubOptions, assert_error, workspace_root};
 use serde_json::{Value, json};
 
@@ -19,16 +19,9 @@ fn a_check_over_ssh_is_stored_and_shows_in_diff_history_and_compliance() {
     };
     // The fleet's hosts share this machine's filesystem: the managed files
     // live in the fleet's own directory, owned by the SSH user.
-    let root = fleet.dir().join("managed-api");
-    fs::create_dir_all(&root).unwrap();
+    let root = fleet.shared_dir("managed-api");
     fs::write(root.join("motd"), "welcome\n").unwrap();
-    let chown = std::process::Command::new("chown")
-        .args(["-R", &format!("{KEY_USER}:{KEY_USER}")])
-        .arg(&root)
-        .status()
-        .unwrap();
-    assert!(chown.success());
-    fs::set_permissions(fleet.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+    give_to_key_user(&root);
     let r = root.display();
 
     // The shipped packs plus one pointing at the managed directory.
@@ -57,26 +50,16 @@ fn a_check_over_ssh_is_stored_and_shows_in_diff_history_and_compliance() {
     });
     let api = hub.api();
     let host = fleet.host(0);
-    api.post(
-        "/api/v1/servers",
+    api.add_ssh_machine(
         &json!({"id": "fleet-a", "hostname": "fleet-a", "ip_address": host.ip().to_string()}),
-    )
-    .expect(201);
+        KEY_USER,
+        &[("ssh_private_key", &fleet.client_private_key_pem())],
+    );
     api.post(
         "/api/v1/servers",
         &json!({"id": "never", "hostname": "never", "display_name": "Never checked"}),
     )
     .expect(201);
-    api.put(
-        "/api/v1/servers/fleet-a",
-        &json!({"ssh_username": KEY_USER}),
-    )
-    .expect(200);
-    let cred = api.post(
-        "/api/v1/servers/fleet-a/credentials",
-        &json!({"credential_type": "ssh_private_key", "value": fleet.client_private_key_pem()}),
-    );
-    assert!(cred.status == 200 || cred.status == 201, "{}", cred.text);
 
     let list = api.get("/api/v1/config/packs").expect_json(200);
     assert_eq!(list["total"], 2, "{list}");
@@ -170,12 +153,7 @@ fn a_check_over_ssh_is_stored_and_shows_in_diff_history_and_compliance() {
     fs::write(root.join("missing.conf"), "x = 1\n").unwrap();
     fs::set_permissions(root.join("missing.conf"), fs::Permissions::from_mode(0o600)).unwrap();
     fs::write(root.join("also-missing.conf"), "y = 2\n").unwrap();
-    let chown = std::process::Command::new("chown")
-        .args(["-R", &format!("{KEY_USER}:{KEY_USER}")])
-        .arg(&root)
-        .status()
-        .unwrap();
-    assert!(chown.success());
+    give_to_key_user(&root);
     let check = api
         .post(
             "/api/v1/servers/fleet-a/config/check",

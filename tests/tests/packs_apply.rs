@@ -15,7 +15,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use homelabcmd_e2e::contract::assert_conforms;
-use homelabcmd_e2e::fleet::{Fleet, KEY_USER, PASSWORD_USER, PASSWORD_USER_PASSWORD};
+use homelabcmd_e2e::fleet::{
+    Fleet, KEY_USER, PASSWORD_USER, PASSWORD_USER_PASSWORD, give_to_key_user,
+};
 use homelabcmd_e2e::{Api, Hub, HubOptions, wait_for};
 use serde_json::{Value, json};
 
@@ -119,34 +121,6 @@ fn installed_version() -> Option<String> {
     text.strip_prefix("installed ").map(str::to_string)
 }
 
-fn register(api: &Api, id: &str, ip: &str, user: &str, creds: &[(&str, &str)]) {
-    api.post(
-        "/api/v1/servers",
-        &json!({"id": id, "hostname": id, "ip_address": ip}),
-    )
-    .expect(201);
-    api.put(
-        &format!("/api/v1/servers/{id}"),
-        &json!({"ssh_username": user}),
-    )
-    .expect(200);
-    for (kind, value) in creds {
-        if *kind == "sudo_mode" {
-            api.put(
-                &format!("/api/v1/servers/{id}"),
-                &json!({"sudo_mode": value}),
-            )
-            .expect(200);
-            continue;
-        }
-        let r = api.post(
-            &format!("/api/v1/servers/{id}/credentials"),
-            &json!({"credential_type": kind, "value": value}),
-        );
-        assert!(r.status == 200 || r.status == 201, "{}", r.text);
-    }
-}
-
 /// Start an apply and wait for its end; returns the final status.
 fn apply(api: &Api, id: &str, pack: &str) -> Value {
     let started = api
@@ -197,14 +171,10 @@ fn apply_installs_writes_with_backups_rechecks_and_removal_restores() {
     let Some(fleet) = Fleet::start_or_skip(1) else {
         return;
     };
-    fs::set_permissions(fleet.dir(), fs::Permissions::from_mode(0o755)).unwrap();
-    let root = fleet.dir().join("managed-apply");
-    fs::create_dir_all(&root).unwrap();
+    let root = fleet.shared_dir("managed-apply");
     fs::write(root.join("motd"), "welcome\n").unwrap();
     fs::write(root.join("app.conf"), "# app\nlevel = debug\n").unwrap();
-    run(Command::new("chown")
-        .args(["-R", &format!("{KEY_USER}:{KEY_USER}")])
-        .arg(&root));
+    give_to_key_user(&root);
     let _repo = TestRepo::new(fleet.dir());
     assert_eq!(installed_version(), None, "{PKG} is installed already");
     let r = root.display();
@@ -213,10 +183,9 @@ fn apply_installs_writes_with_backups_rechecks_and_removal_restores() {
     ));
     let hub = hub_for(packs.path());
     let api = hub.api();
-    register(
-        api,
-        "fleet-a",
-        &fleet.host(0).ip().to_string(),
+    api.add_ssh_machine(
+        &json!({"id": "fleet-a", "hostname": "fleet-a",
+                "ip_address": fleet.host(0).ip().to_string()}),
         KEY_USER,
         &[("ssh_private_key", &fleet.client_private_key_pem())],
     );
@@ -473,26 +442,27 @@ fn apply_with_a_sudo_password_writes_exactly_the_content() {
     let Some(fleet) = Fleet::start_or_skip(1) else {
         return;
     };
-    fs::set_permissions(fleet.dir(), fs::Permissions::from_mode(0o755)).unwrap();
-    let root = fleet.dir().join("managed-sudo");
-    fs::create_dir_all(&root).unwrap();
+    let root = fleet.shared_dir("managed-sudo");
     let r = root.display();
     let packs = pack_dir(&format!(
         "name: Apply test\nitems:\n  files:\n    - path: {r}/root-owned.conf\n      mode: \"0644\"\n      owner: root:root\n      content: \"secret = no\\n\"\n"
     ));
     let hub = hub_for(packs.path());
     let api = hub.api();
-    register(
-        api,
-        "fleet-pw",
-        &fleet.host(0).ip().to_string(),
+    api.add_ssh_machine(
+        &json!({"id": "fleet-pw", "hostname": "fleet-pw",
+                "ip_address": fleet.host(0).ip().to_string()}),
         PASSWORD_USER,
         &[
-            ("sudo_mode", "password"),
             ("ssh_password", PASSWORD_USER_PASSWORD),
             ("sudo_password", PASSWORD_USER_PASSWORD),
         ],
     );
+    api.put(
+        "/api/v1/servers/fleet-pw",
+        &json!({"sudo_mode": "password"}),
+    )
+    .expect(200);
     let done = apply(api, "fleet-pw", "apply-test");
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(done["items_completed"], 1, "{done}");
