@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use homelabcmd_protocol::packs::{
     ApplyItemResult, ApplyPreviewResponse, ApplyRecheck, ApplyStatus, ApplyStatusResponse,
     RemoveItemResult, RemovePreviewFileItem, RemovePreviewPackageItem, RemovePreviewResponse,
@@ -335,11 +335,6 @@ pub fn status_response(row: db::packs::ApplyRunRow) -> ApplyStatusResponse {
         error: row.error,
         recheck: p.recheck,
     }
-}
-
-/// The start time of a new run, for the 202 answer.
-pub fn started_at(row: &db::packs::ApplyRunRow) -> Option<DateTime<Utc>> {
-    Some(to_dt(row.started_at))
 }
 
 // ----------------------------------------------------------------- removal

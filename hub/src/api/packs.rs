@@ -216,10 +216,7 @@ pub async fn check_server_compliance(
         Wait::Yes,
     )
     .await
-    .map_err(|e| match e {
-        CheckError::Exec(e) => check_exec_error(e),
-        CheckError::Db(e) => e.into(),
-    })?;
+    .map_err(check_error)?;
     let (verdict, checked_at, duration_ms) = (c.verdict, c.checked_at, c.duration_ms);
     Ok(Json(ConfigCheckResponse {
         server_id,
@@ -408,7 +405,7 @@ pub async fn apply_config_pack(
         StatusCode::ACCEPTED,
         Json(ApplyAnswer::Started(ApplyInitiatedResponse {
             apply_id: row.id,
-            started_at: apply::started_at(&row),
+            started_at: Some(to_dt(row.started_at)),
             server_id: row.server_id,
             pack_name: row.pack_name,
             status: ApplyStatus::Running,
