@@ -445,15 +445,15 @@ mod tests {
         f.lay_out(&root).unwrap();
         fs::create_dir_all(&packs).unwrap();
         fs::write(packs.join(format!("{PACK_ID}.yaml")), f.pack_yaml(&root)).unwrap();
-        let set = homelabcmd::packs::load_dir(&packs);
+        let set = homelabcmd_core::packs::load_dir(&packs);
         assert!(set.errors.is_empty(), "{:?}", set.errors);
         let pack = set.get(PACK_ID).expect("pack loaded");
-        let script = homelabcmd::packs::check_script::build(pack);
+        let script = homelabcmd_core::packs::check_script::build(pack);
         let out = std::process::Command::new("sh")
             .args(["-c", &script])
             .output()
             .unwrap();
-        let c = homelabcmd::packs::evaluate(pack, &out.stdout);
+        let c = homelabcmd_core::packs::evaluate(pack, &out.stdout);
         fs::remove_dir_all(&base).unwrap();
         assert_eq!(c.total_items, 30);
         let expected = f.expected_differences(f.missing_packages()).0;

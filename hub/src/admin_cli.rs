@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use base64::Engine as _;
 
-use crate::audit::AuditEntry;
-use crate::audit::Outcome;
 use crate::config::Config;
-use crate::crypto::Cipher;
 use crate::db::Db;
 use crate::db::audit::Verified;
+use crate::remote::crypto::Cipher;
+use homelabcmd_core::audit::AuditEntry;
+use homelabcmd_core::audit::Outcome;
 
 /// `homelabcmd audit verify`: 0 when the chain is intact, 1 naming the
 /// first bad row, 2 when the database cannot be read.

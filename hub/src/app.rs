@@ -12,8 +12,8 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::api;
 use crate::error::ApiError;
+use crate::http::api;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -47,7 +47,7 @@ pub fn app(state: AppState) -> Router {
     // The key check wraps only these routes; health stays public.
     let protected = protected.layer(middleware::from_fn_with_state(
         state.clone(),
-        crate::auth::require_api_key,
+        crate::http::auth::require_api_key,
     ));
     let (public, public_doc) = OpenApiRouter::new()
         .nest("/api/v1", api::public_routes())
@@ -60,7 +60,7 @@ pub fn app(state: AppState) -> Router {
         .merge(protected)
         .route("/api/{*rest}", any(api_not_found))
         .merge(api::docs::routes(openapi))
-        .fallback(crate::web::dashboard)
+        .fallback(crate::http::web::dashboard)
         .layer(DefaultBodyLimit::max(limit))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

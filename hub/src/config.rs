@@ -43,7 +43,7 @@ pub struct Config {
     /// a day); 0 turns scheduled checks off.
     pub drift_check_interval_seconds: u64,
     /// Operator-defined SSH commands (`commands:` in the YAML file only).
-    pub commands: crate::catalog::CustomCommands,
+    pub commands: homelabcmd_core::catalog::CustomCommands,
     /// SSH executor knobs (`HOMELAB_CMD_SSH_*`), see [`SshConfig`].
     pub ssh: SshConfig,
 }
@@ -235,7 +235,9 @@ impl Config {
         };
         // The one structured section: a map of named commands, file only.
         let commands = match file.remove("commands") {
-            Some(v) => crate::catalog::custom::parse(v).map_err(|m| bad(&file_label, m))?,
+            Some(v) => {
+                homelabcmd_core::catalog::custom::parse(v).map_err(|m| bad(&file_label, m))?
+            }
             None => Default::default(),
         };
         let mut from_file: HashMap<&str, String> = HashMap::new();

@@ -1,33 +1,23 @@
 //! HomelabCmd hub as a library, so integration tests can build the router
 //! without a process. The binary is `src/main.rs`.
+//!
+//! Feature folders (docs/ARCHITECTURE.md): `http` (the API edge), `db` (SQL
+//! only), `fleet`, `alerts`, `notify`, `costs`, `remote` (SSH executor,
+//! crypto), `actions`, `compliance`. Pure logic is in `homelabcmd_core`; the
+//! SSH transport in `homelabcmd_ssh`.
 
 pub mod actions;
 pub mod admin_cli;
 pub mod alerts;
-pub mod api;
 pub mod app;
-pub mod apply;
-pub mod audit;
-pub mod auth;
-pub mod catalog;
 pub mod compliance;
 pub mod config;
-pub mod cost_snapshots;
 pub mod costs;
-pub mod credentials;
-pub mod crypto;
 pub mod db;
-pub mod drift;
-pub mod drift_scheduler;
 pub mod error;
-pub mod executor;
-pub mod ingest;
+pub mod fleet;
+pub mod http;
 pub mod notify;
-pub mod packs;
-pub mod retention;
+pub mod remote;
 pub mod settings;
-pub mod ssh;
 pub mod state;
-pub mod status;
-pub mod validate;
-pub mod web;

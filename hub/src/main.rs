@@ -91,7 +91,7 @@ fn main() -> std::process::ExitCode {
         }),
         Command::Packs {
             command: PacksCommand::Validate { dir },
-        } => homelabcmd::packs::validate_cli(dir.as_deref()),
+        } => homelabcmd::compliance::packs_dir::validate_cli(dir.as_deref()),
         Command::Serve => {
             let config = match Config::from_env(cli.config.as_deref()) {
                 Ok(c) => c,
@@ -164,16 +164,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              (generate one with `homelabcmd generate-key`)"
         );
     }
-    let packs = homelabcmd::packs::load_at_start(&homelabcmd::packs::dir_from_env());
+    let packs = homelabcmd::compliance::packs_dir::load_at_start(
+        &homelabcmd::compliance::packs_dir::dir_from_env(),
+    );
     let db = Db::open(&config.database_path).await?;
     let addr = SocketAddr::new(config.host, config.port);
     let state = AppState::new(db, config).with_packs(packs);
-    homelabcmd::apply::recover(&state).await;
-    tokio::spawn(homelabcmd::retention::run(state.clone()));
-    tokio::spawn(homelabcmd::cost_snapshots::run(state.clone()));
+    homelabcmd::compliance::apply::recover(&state).await;
+    tokio::spawn(homelabcmd::fleet::retention::run(state.clone()));
+    tokio::spawn(homelabcmd::costs::snapshots::run(state.clone()));
     tokio::spawn(homelabcmd::notify::worker::run(state.clone()));
     tokio::spawn(homelabcmd::alerts::runner::run(state.clone()));
-    tokio::spawn(homelabcmd::drift_scheduler::run(state.clone()));
+    tokio::spawn(homelabcmd::compliance::scheduler::run(state.clone()));
     tokio::spawn(homelabcmd::actions::resume(state.clone()));
 
     let listener = tokio::net::TcpListener::bind(addr)

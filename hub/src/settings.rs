@@ -8,7 +8,8 @@ use homelabcmd_protocol::api::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::validate::{Checker, Validate};
+use crate::db::{self, Db};
+use crate::http::validate::{Checker, Validate};
 
 pub const THRESHOLDS_KEY: &str = "thresholds";
 pub const NOTIFICATIONS_KEY: &str = "notifications";
@@ -30,8 +31,30 @@ pub fn default_thresholds() -> ThresholdsConfig {
         cpu: metric(85, 95, 180),
         memory: metric(85, 95, 180),
         disk: metric(80, 95, 0),
-        server_offline_seconds: crate::status::DEFAULT_OFFLINE_SECONDS,
+        server_offline_seconds: homelabcmd_core::status::DEFAULT_OFFLINE_SECONDS,
     }
+}
+
+/// The global thresholds (`/config/thresholds`), else the defaults.
+pub async fn thresholds(db: &Db) -> sqlx::Result<ThresholdsConfig> {
+    Ok(db::settings::get(db, THRESHOLDS_KEY)
+        .await?
+        .map(|s| s.value)
+        .unwrap_or_else(default_thresholds))
+}
+
+/// The global offline threshold in seconds: the gap between heartbeats
+/// beyond which a machine without its own threshold counts as offline.
+pub async fn default_offline_seconds(db: &Db) -> sqlx::Result<i64> {
+    Ok(thresholds(db).await?.server_offline_seconds)
+}
+
+/// Price settings in force (the defaults until `/config/cost` is saved).
+pub async fn cost(db: &Db) -> sqlx::Result<CostSettings> {
+    Ok(db::settings::get::<CostSettings>(db, COST_KEY)
+        .await?
+        .map(|s| s.value)
+        .unwrap_or_default())
 }
 
 pub fn default_notifications() -> NotificationsConfig {

@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::executor::Executor;
-use crate::ingest::Ingestor;
-use crate::packs::PackSet;
+use crate::fleet::ingest::Ingestor;
+use crate::notify::Outbox;
+use crate::remote::executor::Executor;
+use homelabcmd_core::packs::PackSet;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -61,5 +62,21 @@ impl AppState {
     pub fn take_dirty(&self) -> Option<i64> {
         let from = self.rollup_dirty_from.swap(i64::MAX, Ordering::Relaxed);
         (from != i64::MAX).then_some(from)
+    }
+}
+
+impl From<&AppState> for Outbox {
+    fn from(state: &AppState) -> Self {
+        Outbox {
+            db: state.db.clone(),
+            config: state.config.clone(),
+            wake: state.notifier_wake.clone(),
+        }
+    }
+}
+
+impl From<AppState> for Outbox {
+    fn from(state: AppState) -> Self {
+        Outbox::from(&state)
     }
 }

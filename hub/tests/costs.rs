@@ -151,7 +151,9 @@ async fn summary_and_breakdown_match_hand_computed_costs() {
     )
     .await;
     // Finished days of a workstation come from the daily snapshots.
-    homelabcmd::cost_snapshots::run_once(&s, now).await.unwrap();
+    homelabcmd::costs::snapshots::run_once(&s, now)
+        .await
+        .unwrap();
 
     let (status, b) = call(&s, "GET", "/api/v1/costs/breakdown", None).await;
     assert_eq!(status, StatusCode::OK, "{b}");
@@ -250,7 +252,7 @@ async fn summary_and_breakdown_match_hand_computed_costs() {
 
     // Yesterday's snapshot: only the workstation reported; 70 W × 10 h =
     // 0.7 kWh × 0.30 = 0.21.
-    let y = homelabcmd::costs::day_of(yesterday);
+    let y = homelabcmd_core::costs::day_of(yesterday);
     let (status, h) = call(
         &s,
         "GET",
@@ -331,12 +333,12 @@ async fn history_and_monthly_summary_from_snapshots() {
     homelabcmd::db::metrics::rollup_since(&s.db, 0)
         .await
         .unwrap();
-    let written = homelabcmd::cost_snapshots::run_once(&s, ms(2025, 4, 11, 1, 0))
+    let written = homelabcmd::costs::snapshots::run_once(&s, ms(2025, 4, 11, 1, 0))
         .await
         .unwrap();
     assert_eq!(written, 2);
     // Idempotent: a second pass rewrites the same rows.
-    homelabcmd::cost_snapshots::run_once(&s, ms(2025, 4, 11, 1, 0))
+    homelabcmd::costs::snapshots::run_once(&s, ms(2025, 4, 11, 1, 0))
         .await
         .unwrap();
 

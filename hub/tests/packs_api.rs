@@ -7,8 +7,8 @@ use axum::http::{Request, StatusCode};
 use homelabcmd::app::app;
 use homelabcmd::config::Config;
 use homelabcmd::db::{self, Db};
-use homelabcmd::packs;
 use homelabcmd::state::AppState;
+use homelabcmd_core::packs;
 use homelabcmd_protocol::packs::{
     DiffMismatchItem, MismatchActual, MismatchExpected, MismatchType,
 };

@@ -9,11 +9,11 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::time::Duration;
 
-use homelabcmd::packs::{self, check_script};
-use homelabcmd::ssh::{Auth, ExecRequest, MemoryHostKeyStore, PoolConfig, SshPool, Target};
+use homelabcmd_core::packs::{self, check_script};
 use homelabcmd_e2e::fleet::{Fleet, KEY_USER, give_to_key_user};
 use homelabcmd_e2e::{hub_command, workspace_root};
 use homelabcmd_protocol::packs::MismatchType;
+use homelabcmd_ssh::{Auth, ExecRequest, MemoryHostKeyStore, PoolConfig, SshPool, Target};
 
 fn validate(dir: &Path) -> (bool, String, String) {
     let out = hub_command()

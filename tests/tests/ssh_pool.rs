@@ -1,4 +1,4 @@
-//! The SSH pool (`homelabcmd::ssh`) against real OpenSSH servers: each test
+//! The SSH pool (`homelabcmd_ssh`) against real OpenSSH servers: each test
 //! starts its own fleet of network-namespace hosts (tests/src/fleet.rs).
 //! Skipped loudly when not root or sshd/iproute2 are missing; under CI
 //! (`CI` set) that is a failure instead.
@@ -6,14 +6,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use homelabcmd::ssh::{
-    Auth, ExecRequest, MemoryHostKeyStore, PoolConfig, SshError, SshPool, SudoMode, Target,
-};
 use homelabcmd_e2e::fleet::{
     BASHRC_NOISE, CLIENT_KEY_PASSPHRASE, Fleet, Host, KEY_USER, PASSWORD_USER,
     PASSWORD_USER_PASSWORD, PROFILE_NOISE,
 };
 use homelabcmd_e2e::wait_until;
+use homelabcmd_ssh::{
+    Auth, ExecRequest, MemoryHostKeyStore, PoolConfig, SshError, SshPool, SudoMode, Target,
+};
 
 fn key_target(fleet: &Fleet, host: &Host) -> Target {
     Target {
@@ -55,7 +55,7 @@ fn pool() -> (SshPool, Arc<MemoryHostKeyStore>) {
     pool_with(test_config())
 }
 
-async fn run(pool: &SshPool, target: &Target, argv: &[&str]) -> homelabcmd::ssh::ExecOutput {
+async fn run(pool: &SshPool, target: &Target, argv: &[&str]) -> homelabcmd_ssh::ExecOutput {
     pool.exec(target, &ExecRequest::new(argv.iter().copied()))
         .await
         .unwrap_or_else(|e| panic!("{argv:?} on {}: {e}", target.host))

@@ -246,16 +246,16 @@ fn main() -> anyhow::Result<()> {
     )?;
     // Reference: the hub's check script run here with `sh -c` (no SSH, no
     // hub): how much of a check is the host's own work.
-    let set = homelabcmd::packs::load_dir(&packs_dir);
+    let set = homelabcmd_core::packs::load_dir(&packs_dir);
     ensure!(set.errors.is_empty(), "pack errors: {:?}", set.errors);
     let pack = set.get(PACK_ID).context("pack not loaded")?;
-    let script = homelabcmd::packs::check_script::build(pack);
+    let script = homelabcmd_core::packs::check_script::build(pack);
     let mut local = Vec::with_capacity(args.runs);
     for _ in 0..args.runs {
         let t = Instant::now();
         let out = Command::new("sh").args(["-c", &script]).output()?;
         local.push(t.elapsed());
-        let c = homelabcmd::packs::evaluate(pack, &out.stdout);
+        let c = homelabcmd_core::packs::evaluate(pack, &out.stdout);
         ensure!(c.mismatches.len() == mismatches, "local script: {c:?}");
     }
     let mut rec = Record::new("packs", "check script alone (sh -c here, no SSH, no hub)");

@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use clap::Parser;
-use homelabcmd::ssh::{Auth, ExecRequest, MemoryHostKeyStore, PoolConfig, SshPool, Target};
 use homelabcmd_bench::ms;
 use homelabcmd_bench::results::Record;
 use homelabcmd_e2e::fleet::{Fleet, Host, KEY_USER};
+use homelabcmd_ssh::{Auth, ExecRequest, MemoryHostKeyStore, PoolConfig, SshPool, Target};
 
 #[derive(Parser)]
 struct Args {

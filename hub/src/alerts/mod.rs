@@ -1,6 +1,5 @@
-//! Alerts: the pure decision core (`engine`) and the runner that feeds it
-//! from the database on every heartbeat and on a timer.
+//! Alerts: the runner that feeds the pure decision engine
+//! (`homelabcmd_core::alerts::engine`) from the database on every heartbeat
+//! and on a timer.
 
-pub mod engine;
 pub mod runner;
-pub mod suggest;

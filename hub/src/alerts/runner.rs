@@ -10,12 +10,14 @@ use anyhow::Context as _;
 use homelabcmd_protocol::api::ThresholdsConfig;
 use homelabcmd_protocol::heartbeat::{HeartbeatRequest, ServiceStatusPayload};
 
-use super::engine::{self, Condition, Decision, Machine, MetricRule, Rules, Sample, ServiceState};
 use crate::db::heartbeat::Ingested;
 use crate::db::{self, now_ms};
 use crate::notify::{self, AlertEvent, EventKind};
 use crate::settings;
 use crate::state::AppState;
+use homelabcmd_core::alerts::engine::{
+    self, Condition, Decision, Machine, MetricRule, Rules, Sample, ServiceState,
+};
 
 /// Security updates at or above this count raise a low alert.
 const SECURITY_UPDATES_THRESHOLD: i64 = 10;

@@ -6,7 +6,7 @@
 use sqlx::FromRow;
 
 use super::{Db, now_ms};
-use crate::audit::AuditEntry;
+use homelabcmd_core::audit::AuditEntry;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ActionRow {
@@ -317,8 +317,8 @@ pub async fn recover(db: &Db) -> sqlx::Result<Vec<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::Outcome;
     use crate::db::test_db;
+    use homelabcmd_core::audit::Outcome;
 
     fn audit() -> AuditEntry {
         AuditEntry::new("test", Some("nas"), "action_create", Outcome::Allowed)

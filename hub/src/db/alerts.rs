@@ -3,7 +3,9 @@
 use sqlx::{FromRow, Sqlite, Transaction};
 
 use super::Db;
-use crate::alerts::engine::{ActiveAlert, Condition, Metric, NewAlert, Pending, Severity};
+use homelabcmd_core::alerts::engine::{
+    ActiveAlert, Condition, Metric, NewAlert, Pending, Severity,
+};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AlertRow {

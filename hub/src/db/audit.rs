@@ -1,10 +1,10 @@
 //! `audit_log`: append inside the writer transaction, filtered listing, and
-//! chain verification (see `crate::audit`).
+//! chain verification (see `homelabcmd_core::audit`).
 
 use sqlx::SqliteConnection;
 
 use super::{Db, now_ms};
-use crate::audit::{AuditEntry, AuditRecord, ChainVerifier, VerifyError};
+use homelabcmd_core::audit::{AuditEntry, AuditRecord, ChainVerifier, VerifyError};
 
 /// Append `entry` on a connection that is inside a write transaction (the
 /// caller's, so an action's status change and its audit row commit
@@ -64,10 +64,47 @@ pub struct AuditFilter {
     pub offset: i64,
 }
 
+/// An `audit_log` row as stored; [`AuditRecord`] is the same row as the
+/// pure chain code sees it.
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    ts: i64,
+    actor: String,
+    server_id: Option<String>,
+    action: String,
+    argv: Option<String>,
+    outcome: String,
+    reason: Option<String>,
+    exit_code: Option<i64>,
+    duration_ms: Option<i64>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditRow> for AuditRecord {
+    fn from(r: AuditRow) -> Self {
+        AuditRecord {
+            id: r.id,
+            ts: r.ts,
+            actor: r.actor,
+            server_id: r.server_id,
+            action: r.action,
+            argv: r.argv,
+            outcome: r.outcome,
+            reason: r.reason,
+            exit_code: r.exit_code,
+            duration_ms: r.duration_ms,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
 /// Newest first, and the total matching the filter.
 pub async fn list(db: &Db, f: &AuditFilter) -> sqlx::Result<(Vec<AuditRecord>, i64)> {
     // One literal per query (sqlx wants &'static str): the WHERE is repeated.
-    let rows = sqlx::query_as(
+    let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT * FROM audit_log WHERE (?1 IS NULL OR server_id = ?1) AND (?2 IS NULL OR outcome = ?2)
            AND (?3 IS NULL OR ts >= ?3) AND (?4 IS NULL OR ts <= ?4)
          ORDER BY id DESC LIMIT ?5 OFFSET ?6",
@@ -90,7 +127,7 @@ pub async fn list(db: &Db, f: &AuditFilter) -> sqlx::Result<(Vec<AuditRecord>, i
     .bind(f.until)
     .fetch_one(&db.read)
     .await?;
-    Ok((rows, total))
+    Ok((rows.into_iter().map(AuditRecord::from).collect(), total))
 }
 
 /// Result of a full verification.
@@ -106,11 +143,15 @@ pub async fn verify(db: &Db) -> sqlx::Result<Verified> {
     let mut v = ChainVerifier::default();
     let mut after = i64::MIN;
     loop {
-        let page: Vec<AuditRecord> =
-            sqlx::query_as("SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT 1000")
-                .bind(after)
-                .fetch_all(&db.read)
-                .await?;
+        let page: Vec<AuditRecord> = sqlx::query_as::<_, AuditRow>(
+            "SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT 1000",
+        )
+        .bind(after)
+        .fetch_all(&db.read)
+        .await?
+        .into_iter()
+        .map(AuditRecord::from)
+        .collect();
         let Some(last) = page.last() else { break };
         after = last.id;
         for r in &page {
@@ -126,8 +167,8 @@ pub async fn verify(db: &Db) -> sqlx::Result<Verified> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::Outcome;
     use crate::db::test_db;
+    use homelabcmd_core::audit::Outcome;
 
     #[tokio::test]
     async fn appends_chain_and_the_table_refuses_edits() {

@@ -6,8 +6,8 @@
 use sqlx::{FromRow, SqliteConnection};
 
 use super::{Db, now_ms};
-use crate::audit::AuditEntry;
-use crate::crypto::{Cipher, CryptoError, credential_context, ssh_key_context};
+use crate::remote::crypto::{Cipher, CryptoError, credential_context, ssh_key_context};
+use homelabcmd_core::audit::AuditEntry;
 
 /// A stored credential (the blob stays encrypted).
 #[derive(Debug, Clone, FromRow)]
@@ -295,14 +295,14 @@ pub enum LoadError {
     Db(#[from] sqlx::Error),
 }
 
-/// Load and decrypt everything [`crate::credentials::resolve`] needs for a
+/// Load and decrypt everything [`homelabcmd_core::credentials::resolve`] needs for a
 /// machine. The SSH layer calls this, then `resolve`.
 pub async fn resolve_inputs(
     db: &Db,
     cipher: &Cipher,
     server_id: &str,
-) -> Result<crate::credentials::ResolveInputs, LoadError> {
-    use crate::credentials::{
+) -> Result<homelabcmd_core::credentials::ResolveInputs, LoadError> {
+    use homelabcmd_core::credentials::{
         CredentialType, DefaultKey, MachineAddress, ResolveInputs, SecretSet,
     };
     let server = super::servers::get(&db.read, server_id)
@@ -470,8 +470,8 @@ async fn rotate_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::Outcome;
     use crate::db::test_db;
+    use homelabcmd_core::audit::Outcome;
 
     fn audit() -> AuditEntry {
         AuditEntry::new("test", None, "credential_store", Outcome::Completed)

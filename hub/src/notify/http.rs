@@ -14,8 +14,8 @@ use chrono::Utc;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 
-use super::retry::parse_retry_after;
 use super::{Rendered, SendOutcome};
+use homelabcmd_core::notify::retry::parse_retry_after;
 
 /// Per-request limit, as the issue asks for `/config/test-webhook`; the
 /// worker uses the same so one slow receiver cannot hold its channel long.

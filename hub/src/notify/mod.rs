@@ -14,12 +14,10 @@
 //!
 //! See `docs/notifications.md`.
 
-pub mod digest;
 pub mod discord;
 pub mod http;
 pub mod ntfy;
 pub mod reminders;
-pub mod retry;
 pub mod slack;
 pub mod webhook;
 pub mod worker;
@@ -36,17 +34,18 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::db::Db;
 
-/// Why a notification is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    Opened,
-    Escalated,
-    Resolved,
-    /// The alert is still active after its severity's cooldown.
-    Reminder,
-    /// `/config/test-webhook`.
-    Test,
+pub use homelabcmd_core::notify::EventKind;
+
+/// What queueing and delivering notifications needs from the hub: the
+/// database, the configuration (channels from the environment, the
+/// external URL) and the delivery worker's wake-up. `AppState` converts
+/// into it, so this folder does not depend on the hub's state.
+#[derive(Clone)]
+pub struct Outbox {
+    pub db: Db,
+    pub config: Arc<Config>,
+    /// Wakes the delivery worker as soon as the outbox has new rows.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 /// Everything a channel needs to render one message.

@@ -5,9 +5,8 @@
 
 use anyhow::Context as _;
 
-use super::{AlertEvent, EventKind, channels, load_settings, machine_link, should_notify};
+use super::{AlertEvent, EventKind, Outbox, channels, load_settings, machine_link, should_notify};
 use crate::db::{self, outbox::ReminderCandidate};
-use crate::state::AppState;
 
 /// The reminder event for `c`.
 pub fn reminder_event(
@@ -45,7 +44,8 @@ pub fn reminder_event(
 /// `last_notified_at` to now, and wake the worker. Returns how many alerts
 /// got a reminder. Safe to call from several places: each reminder is
 /// claimed in the same transaction that queues it.
-pub async fn enqueue_due(state: &AppState, now_ms: i64) -> anyhow::Result<usize> {
+pub async fn enqueue_due(outbox: impl Into<Outbox>, now_ms: i64) -> anyhow::Result<usize> {
+    let state = outbox.into();
     let n = load_settings(&state.db).await?;
     let channels = channels(&n, &state.config);
     if channels.is_empty() {
@@ -71,7 +71,7 @@ pub async fn enqueue_due(state: &AppState, now_ms: i64) -> anyhow::Result<usize>
     tx.commit().await.context("committing reminders")?;
     if queued > 0 {
         tracing::info!(reminders = queued, "alert reminders queued");
-        state.notifier_wake.notify_one();
+        state.wake.notify_one();
     }
     Ok(queued)
 }

@@ -1,6 +1,6 @@
 //! The delivery worker: sends the outbox.
 //!
-//! Woken at once when rows are enqueued (`AppState::notifier_wake`, for the
+//! Woken at once when rows are enqueued (`Outbox::wake`, for the
 //! alert-to-notification latency) and by a 1 s poll for retries and for rows
 //! left by a previous run (a restart loses nothing: pending rows are simply
 //! due). Each channel is delivered by its own task, so a slow Discord never
@@ -11,7 +11,7 @@
 //! receiver's `Retry-After`, and the channel waits behind that row so order
 //! holds and a struggling receiver is not hammered; other 4xx → `dead`. A
 //! row is given up (`dead`, logged) after `max_attempts` or `max_age`.
-//! Many alerts opened together go as one digest (`super::digest`).
+//! Many alerts opened together go as one digest (`homelabcmd_core::notify::digest`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -20,13 +20,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
-use super::digest::{self, DigestRule};
-use super::retry::{Backoff, MAX_RETRY_AFTER};
-use super::{AlertEvent, Channel, EventKind, Message, Notifier, SendOutcome};
+use super::{AlertEvent, Channel, EventKind, Message, Notifier, Outbox, SendOutcome};
 use crate::config::Config;
 use crate::db::outbox::{FailedAttempt, OutboxRow};
 use crate::db::{self, Db, now_ms};
-use crate::state::AppState;
+use homelabcmd_core::notify::digest::{self, DigestRule};
+use homelabcmd_core::notify::retry::{Backoff, MAX_RETRY_AFTER};
 
 /// Tuning; [`Default`] is production, tests shorten the waits.
 #[derive(Debug, Clone)]
@@ -77,8 +76,8 @@ pub struct Worker {
 }
 
 /// Run the production worker until the task is dropped.
-pub async fn run(state: AppState) {
-    Worker::new(&state).run().await
+pub async fn run(outbox: impl Into<Outbox>) {
+    Worker::new(outbox).run().await
 }
 
 /// What the channel tasks share.
@@ -89,11 +88,12 @@ struct Ctx {
 }
 
 impl Worker {
-    pub fn new(state: &AppState) -> Self {
+    pub fn new(outbox: impl Into<Outbox>) -> Self {
+        let Outbox { db, config, wake } = outbox.into();
         Self {
-            db: state.db.clone(),
-            config: state.config.clone(),
-            wake: state.notifier_wake.clone(),
+            db,
+            config,
+            wake,
             settings: WorkerSettings::default(),
             fixed: None,
         }

@@ -1,0 +1,7 @@
+//! Everything the hub does on a machine goes through here: the audited
+//! executor over pooled SSH (`executor`, transport in `homelabcmd_ssh`) and
+//! the encryption of stored secrets (`crypto`). Credential resolution is pure
+//! (`homelabcmd_core::credentials`).
+
+pub mod crypto;
+pub mod executor;
