@@ -9,6 +9,8 @@
 //! (`cargo build -p homelabcmd -p homelabcmd-agent`, or `scripts/test`, which
 //! builds the whole workspace). `HOMELABCMD_HUB_BIN` / `HOMELABCMD_AGENT_BIN`
 //! point at other builds.
+//!
+//! The tests themselves are one binary, `tests/tests/e2e/`, a module per area.
 
 pub mod agent;
 pub mod api;
