@@ -74,6 +74,15 @@ impl Api {
         }
     }
 
+    /// The same key and client against another base URL.
+    pub fn with_base(&self, base: impl Into<String>) -> Self {
+        Api {
+            base: base.into(),
+            key: self.key.clone(),
+            http: self.http.clone(),
+        }
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base
     }

@@ -1,7 +1,7 @@
 //! A test hub: `homelabcmd serve` as a process on its own SQLite file.
 
 use std::fs;
-use std::net::TcpListener;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,18 +16,15 @@ use crate::process::{append_log_marker, open_log, signal_and_wait};
 /// The key every test hub is started with, unless a test asks otherwise.
 pub const TEST_API_KEY: &str = "e2e-test-key-0123456789";
 
-/// How long a hub may take to answer its health check after spawning.
-/// Generous: CI runs debug builds on two cores while other tests run.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// `HOMELAB_CMD_EXTERNAL_URL` of every test hub: the dashboard address its
+/// links start with. Not the API's own address (only known once the hub has
+/// bound), so a link seen in a message is known to come from this setting.
+pub const TEST_EXTERNAL_URL: &str = "http://homelabcmd.e2e.invalid:8080";
 
-/// A free TCP port on 127.0.0.1 (bound then released; the OS hands out
-/// ephemeral ports in rotation, so a parallel test is unlikely to get it).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind an ephemeral port")
-        .port()
-}
+/// How long a hub may take to bind and answer its health check after
+/// spawning. Generous: CI runs debug builds on two cores while other tests
+/// run.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `homelabcmd` with a scrubbed environment and no stdin, for tests that
 /// run it directly (subcommands, configuration errors).
@@ -63,24 +60,15 @@ impl Default for HubOptions {
     }
 }
 
-enum StartError {
-    /// The process ended before answering (port taken, bad config, crash).
-    Exited(String),
-    /// Still running but never healthy.
-    Timeout(String),
-}
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Exited(m) | StartError::Timeout(m) => f.write_str(m),
-        }
-    }
-}
-
 /// A running `homelabcmd serve` on 127.0.0.1 with its own SQLite file.
+///
+/// The hub binds port 0 and writes the address it got to a file
+/// (`HOMELAB_CMD_ADDR_FILE`), so no port is guessed and none can be taken by
+/// another test between a probe and the bind.
 pub struct Hub {
     child: Option<Child>,
+    /// 0 until the first start has bound; restarts reuse it, so agents and
+    /// clients pointed at the hub keep reaching it.
     port: u16,
     dir: TempDir,
     opts: HubOptions,
@@ -101,34 +89,36 @@ impl Hub {
             .tempdir()
             .expect("create hub temp dir");
         let log_path = dir.path().join("hub.log");
-        let api_key = opts.api_key.clone();
+        let api = Api::new("http://127.0.0.1:0", Some(&opts.api_key));
         let mut hub = Hub {
             child: None,
             port: 0,
             dir,
             opts,
             log_path,
-            api: Api::new("http://127.0.0.1:0", None),
+            api,
         };
-        // A port taken by someone else between our probe and the hub's bind
-        // makes the hub exit at once: try another port. A hub that never
-        // answers is a real failure and is not retried.
-        for attempt in 1..=5 {
-            hub.port = free_port();
-            hub.api = Api::new(format!("http://127.0.0.1:{}", hub.port), Some(&api_key));
-            match hub.spawn_and_wait() {
-                Ok(()) => return hub,
-                Err(StartError::Exited(e)) if attempt < 5 => {
-                    hub.kill();
-                    eprintln!("hub start attempt {attempt} failed ({e}); retrying");
-                }
-                Err(e) => panic!("hub did not start: {e}"),
-            }
+        if let Err(e) = hub.spawn_and_wait() {
+            panic!("hub did not start: {e}");
         }
-        unreachable!("the last attempt either returns or panics")
+        hub
     }
 
-    fn spawn_and_wait(&mut self) -> Result<(), StartError> {
+    /// Where the hub writes its bound address.
+    fn addr_file(&self) -> PathBuf {
+        self.dir.path().join("hub.addr")
+    }
+
+    /// Spawn on `self.port` (0: any free port), learn the bound address from
+    /// the address file, then wait for a healthy answer, all within
+    /// [`STARTUP_TIMEOUT`].
+    fn spawn_and_wait(&mut self) -> Result<(), String> {
+        let addr_file = self.addr_file();
+        match fs::remove_file(&addr_file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("remove {}: {e}", addr_file.display()),
+        }
         append_log_marker(&self.log_path, &format!("start on port {}", self.port));
         let log = open_log(&self.log_path);
         let mut cmd = hub_command();
@@ -137,11 +127,9 @@ impl Hub {
             .env("HOMELAB_CMD_API_KEY", &self.opts.api_key)
             .env("HOMELAB_CMD_HOST", "127.0.0.1")
             .env("HOMELAB_CMD_PORT", self.port.to_string())
+            .env("HOMELAB_CMD_ADDR_FILE", &addr_file)
             .env("HOMELAB_CMD_DATABASE_URL", self.db_path())
-            .env(
-                "HOMELAB_CMD_EXTERNAL_URL",
-                format!("http://127.0.0.1:{}", self.port),
-            )
+            .env("HOMELAB_CMD_EXTERNAL_URL", TEST_EXTERNAL_URL)
             .env(
                 "HOMELABCMD_ENCRYPTION_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
@@ -168,28 +156,51 @@ impl Hub {
         self.child = Some(child);
 
         let deadline = Instant::now() + STARTUP_TIMEOUT;
+        let addr: SocketAddr = loop {
+            self.exited_during_startup()?;
+            // The hub renames the file into place, so any content is whole.
+            if let Ok(text) = fs::read_to_string(&addr_file) {
+                break text.trim().parse().map_err(|e| {
+                    format!("address file {} holds {text:?}: {e}", addr_file.display())
+                })?;
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "no address in {} within {STARTUP_TIMEOUT:?}",
+                    addr_file.display()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        if self.port != 0 && addr.port() != self.port {
+            return Err(format!("asked for port {}, hub bound {addr}", self.port));
+        }
+        self.port = addr.port();
+        self.api = self.api.with_base(format!("http://{addr}"));
+
         let health = self.api.with_key(None);
         loop {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
-                return Err(StartError::Exited(format!(
-                    "hub exited during startup with {status}"
-                )));
-            }
+            self.exited_during_startup()?;
             if let Ok(r) = health.try_get("/api/v1/system/health")
                 && r.status == 200
             {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                return Err(StartError::Timeout(format!(
-                    "no healthy answer within {STARTUP_TIMEOUT:?}"
-                )));
+                return Err(format!("no healthy answer within {STARTUP_TIMEOUT:?}"));
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn exited_during_startup(&mut self) -> Result<(), String> {
+        match self
+            .child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+        {
+            Some(status) => Err(format!("hub exited during startup with {status}")),
+            None => Ok(()),
         }
     }
 
@@ -201,6 +212,17 @@ impl Hub {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> &str {
         self.api.base_url()
+    }
+
+    /// `HOMELAB_CMD_EXTERNAL_URL`: the base of the dashboard links the hub
+    /// hands out ([`TEST_EXTERNAL_URL`] unless a test sets its own).
+    pub fn external_url(&self) -> &str {
+        self.opts
+            .env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "HOMELAB_CMD_EXTERNAL_URL")
+            .map_or(TEST_EXTERNAL_URL, |(_, v)| v.as_str())
     }
 
     pub fn port(&self) -> u16 {
@@ -257,7 +279,8 @@ impl Hub {
         self.start_again();
     }
 
-    /// Start again after [`Hub::stop`] / [`Hub::kill`], same port and DB.
+    /// Start again after [`Hub::stop`] / [`Hub::kill`], same DB and the
+    /// port the first start bound (asked for explicitly).
     pub fn start_again(&mut self) {
         assert!(self.child.is_none(), "hub is still running");
         if let Err(e) = self.spawn_and_wait() {

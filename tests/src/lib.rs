@@ -1,9 +1,10 @@
 //! End-to-end harness for HomelabCmd: the real `homelabcmd` hub and
 //! `homelabcmd-agent` binaries run as processes, driven over HTTP.
 //!
-//! Each test starts its own [`Hub`] (own port on 127.0.0.1, own temp dir with
-//! a real SQLite file), so tests run in parallel safely. Process output goes
-//! to a log file in the temp dir and is printed when a test fails.
+//! Each test starts its own [`Hub`] (own port on 127.0.0.1, bound by the hub
+//! itself; own temp dir with a real SQLite file), so tests run in parallel
+//! safely. Process output goes to a log file in the temp dir and is printed
+//! when a test fails.
 //!
 //! The binaries are not dependencies of this crate: build them first
 //! (`cargo build -p homelabcmd -p homelabcmd-agent`, or `scripts/test`, which
@@ -30,5 +31,5 @@ pub use binaries::{binary, workspace_root};
 pub use error_body::{assert_error, assert_invalid_field, validation_locs};
 pub use fixtures::{fixture_json, fixture_path};
 pub use heartbeat::{heartbeat, heartbeat_at};
-pub use hub::{Hub, HubOptions, TEST_API_KEY, free_port, hub_command};
+pub use hub::{Hub, HubOptions, TEST_API_KEY, TEST_EXTERNAL_URL, hub_command};
 pub use wait::{wait_for, wait_until};
