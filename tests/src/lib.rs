@@ -32,4 +32,4 @@ pub use error_body::{assert_error, assert_invalid_field, validation_locs};
 pub use fixtures::{fixture_json, fixture_path};
 pub use heartbeat::{heartbeat, heartbeat_at};
 pub use hub::{Hub, HubOptions, TEST_API_KEY, TEST_EXTERNAL_URL, hub_command};
-pub use wait::{wait_for, wait_until};
+pub use wait::{wait_for, wait_until, wait_until_async};

@@ -21,3 +21,15 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Opt
 pub fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
     wait_for(what, timeout, || check().then_some(()));
 }
+
+/// [`wait_until`] for async tests: polls every 50 ms with the runtime's
+/// sleep, so tasks on the same runtime (a pool's idle reaper) keep running.
+pub async fn wait_until_async(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !check() {
+        if Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -256,7 +256,6 @@ async fn each_notification_arrives_once_in_order_with_the_expected_json() {
         ],
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
     settled(&state, Duration::from_secs(5)).await;
     tokio::time::sleep(Duration::from_millis(500)).await; // nothing more arrives
     worker.abort();
