@@ -1,5 +1,5 @@
 // Browser end-to-end for SSH settings and pack apply, against a hub that
-// reaches a real SSH host. The Rust test tests/tests/browser_compliance.rs
+// reaches a real SSH host. The Rust test tests/tests/e2e/browser_compliance.rs
 // builds that world (network-namespace sshd, hub with a packs dir, the
 // machine registered with its key, one check already run) and runs:
 //   HUB_URL=... API_KEY=... SERVER_ID=... PACK_NAME=... node --test e2e/compliance.test.mjs

@@ -17,7 +17,12 @@ pub const DEFAULT_API_KEY: &str = "dev-key-change-me";
 pub struct Config {
     pub api_key: String,
     pub host: IpAddr,
+    /// 0: any free port (see `addr_file`).
     pub port: u16,
+    /// Where `serve` writes the address it bound, `ip:port`, once listening
+    /// (`HOMELAB_CMD_ADDR_FILE`): for tests and supervisors that start the hub
+    /// on port 0.
+    pub addr_file: Option<PathBuf>,
     pub database_path: PathBuf,
     pub debug: bool,
     pub external_url: Option<String>,
@@ -82,6 +87,7 @@ impl fmt::Debug for Config {
             .field("api_key", &"<redacted>")
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("addr_file", &self.addr_file)
             .field("database_path", &self.database_path)
             .field("debug", &self.debug)
             .field("external_url", &self.external_url)
@@ -117,6 +123,7 @@ impl Default for Config {
             api_key: DEFAULT_API_KEY.into(),
             host: IpAddr::from([0, 0, 0, 0]),
             port: 8080,
+            addr_file: None,
             database_path: PathBuf::from("./data/homelab.db"),
             debug: false,
             external_url: None,
@@ -156,6 +163,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("HOMELAB_CMD_API_KEY", "api_key"),
     ("HOMELAB_CMD_HOST", "host"),
     ("HOMELAB_CMD_PORT", "port"),
+    ("HOMELAB_CMD_ADDR_FILE", "addr_file"),
     ("HOMELAB_CMD_DATABASE_URL", "database_url"),
     ("HOMELAB_CMD_DEBUG", "debug"),
     ("HOMELAB_CMD_EXTERNAL_URL", "external_url"),
@@ -297,6 +305,10 @@ impl Config {
                 .trim()
                 .parse()
                 .map_err(|_| bad(&src, format!("'{v}' is not a port number (0-65535)")))?;
+        }
+        if let Some((_, v)) = lookup("HOMELAB_CMD_ADDR_FILE") {
+            let v = v.trim();
+            c.addr_file = (!v.is_empty()).then(|| PathBuf::from(v));
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_DATABASE_URL") {
             c.database_path = parse_database_url(&v).map_err(|m| bad(&src, m))?;
@@ -475,6 +487,22 @@ mod tests {
         assert_eq!(c.host.to_string(), "0.0.0.0");
         assert_eq!(c.database_path, PathBuf::from("./data/homelab.db"));
         assert!(c.uses_default_api_key());
+    }
+
+    #[test]
+    fn port_zero_and_an_address_file_are_accepted() {
+        let c = Config::load(
+            &env(&[
+                ("HOMELAB_CMD_PORT", "0"),
+                ("HOMELAB_CMD_ADDR_FILE", "/run/hub.addr"),
+            ]),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.port, 0);
+        assert_eq!(c.addr_file, Some(PathBuf::from("/run/hub.addr")));
+        assert_eq!(Config::load(&env(&[]), None, None).unwrap().addr_file, None);
     }
 
     #[test]

@@ -181,8 +181,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
+    let bound = listener.local_addr()?;
+    if let Some(path) = &state.config.addr_file {
+        write_addr_file(path, bound)
+            .with_context(|| format!("writing the address file {}", path.display()))?;
+    }
     tracing::info!(
-        address = %listener.local_addr()?,
+        address = %bound,
         database = %state.config.database_path.display(),
         "HomelabCmd hub listening"
     );
@@ -198,6 +203,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     state.db.read.close().await;
     tracing::info!("hub stopped cleanly");
     Ok(())
+}
+
+/// Write `ip:port` to `path` through a temporary file and a rename, so a
+/// reader polling for it never sees a partial address.
+fn write_addr_file(path: &std::path::Path, bound: SocketAddr) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bound.to_string())?;
+    std::fs::rename(&tmp, path)
 }
 
 async fn shutdown_signal() {

@@ -3,7 +3,7 @@
 //! POST. Each case asserts what a person would see in Slack: how many
 //! messages arrive, and that each names the severity, machine, metric, value,
 //! threshold and the dashboard link (`HOMELAB_CMD_EXTERNAL_URL`, which the
-//! harness sets to the hub's own URL).
+//! harness sets to a fixed dashboard address, not the API's own).
 //!
 //! Timers are shortened (`HOMELAB_CMD_ALERT_CHECK_INTERVAL_SECONDS=1`, an
 //! offline threshold of 5 s, CPU sustained 2 s) so the file runs in seconds.
@@ -333,7 +333,7 @@ impl Machine {
 
     /// The machine's dashboard link, as the hub builds it.
     fn link(&self, hub: &Hub) -> String {
-        format!("{}/servers/{}", hub.url(), self.id)
+        format!("{}/servers/{}", hub.external_url(), self.id)
     }
 
     /// Post one heartbeat with these CPU and root-disk percentages.

@@ -1,49 +1,20 @@
 //! Alert lifecycle through the real router and runner (no sockets): the
 //! engine's decisions land in `alerts`, `pending_breaches` and the outbox.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use homelabcmd::alerts::runner::evaluate_server;
-use homelabcmd::app::app;
 use homelabcmd::config::Config;
-use homelabcmd::db::Db;
 use homelabcmd::state::AppState;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-const KEY: &str = "k";
-const SAMPLE: &str = include_str!("../../protocol/tests/fixtures/heartbeat-sample.json");
+use crate::common::{self, SAMPLE, call};
 
 async fn state() -> (AppState, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("hub.db")).await.unwrap();
-    let config = Config {
-        api_key: KEY.into(),
+    common::state_with(Config {
         external_url: Some("https://hub.example".into()),
-        ..Config::default()
-    };
-    (AppState::new(db, config), dir)
-}
-
-async fn call(s: &AppState, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("x-api-key", KEY)
-        .header("content-type", "application/json")
-        .body(
-            body.map(|b| Body::from(b.to_string()))
-                .unwrap_or_else(Body::empty),
-        )
-        .unwrap();
-    let res = app(s.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+        ..common::config()
+    })
+    .await
 }
 
 /// A heartbeat from `id` at `seconds_ago` with the given disk and CPU.

@@ -10,7 +10,7 @@ use homelabcmd_e2e::fleet::{
     BASHRC_NOISE, CLIENT_KEY_PASSPHRASE, Fleet, Host, KEY_USER, PASSWORD_USER,
     PASSWORD_USER_PASSWORD, PROFILE_NOISE,
 };
-use homelabcmd_e2e::wait_until;
+use homelabcmd_e2e::{wait_until, wait_until_async};
 use homelabcmd_ssh::{
     Auth, ExecRequest, MemoryHostKeyStore, PoolConfig, SshError, SshPool, SudoMode, Target,
 };
@@ -584,7 +584,13 @@ async fn idle_connections_are_closed() {
     let target = key_target(&fleet, host);
     run(&pool, &target, &["true"]).await;
     assert_eq!(pool.stats().connections_open, 1);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Closed within 2.5 s of going idle (idle_close is 1 s).
+    wait_until_async(
+        "the pool to close its idle connection",
+        Duration::from_millis(2500),
+        || pool.stats().connections_open == 0,
+    )
+    .await;
     assert_eq!(pool.stats().connections_open, 0);
     wait_until(
         "sshd sees the connection closed",

@@ -5,7 +5,7 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use homelabcmd_e2e::{Hub, HubOptions, free_port, hub_command};
+use homelabcmd_e2e::{Hub, HubOptions, hub_command};
 
 /// Run `homelabcmd serve` with `env` and expect it to give up by itself.
 fn serve_expecting_failure(env: &[(&str, &str)]) -> Output {
@@ -14,7 +14,7 @@ fn serve_expecting_failure(env: &[(&str, &str)]) -> Output {
     cmd.arg("serve")
         .current_dir(dir.path())
         .env("HOMELAB_CMD_HOST", "127.0.0.1")
-        .env("HOMELAB_CMD_PORT", free_port().to_string())
+        .env("HOMELAB_CMD_PORT", "0")
         .env("HOMELAB_CMD_API_KEY", "cli-test-key")
         .env("HOMELAB_CMD_DATABASE_URL", dir.path().join("h.db"));
     for (k, v) in env {

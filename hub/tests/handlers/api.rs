@@ -1,52 +1,19 @@
 //! Handler tests through the real router (`app().oneshot`), no sockets.
 //! Process-level tests live in the workspace `tests/` crate.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use homelabcmd::app::app;
+use axum::http::StatusCode;
 use homelabcmd::config::Config;
-use homelabcmd::db::Db;
 use homelabcmd::state::AppState;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-const KEY: &str = "test-key";
-const SAMPLE: &str = include_str!("../../protocol/tests/fixtures/heartbeat-sample.json");
+use crate::common::{self, KEY, SAMPLE, call_as as call};
 
 async fn state() -> (AppState, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("hub.db")).await.unwrap();
-    let config = Config {
-        api_key: KEY.into(),
+    common::state_with(Config {
         max_body_bytes: 256 * 1024,
-        ..Config::default()
-    };
-    (AppState::new(db, config), dir)
-}
-
-async fn call(
-    state: &AppState,
-    method: &str,
-    uri: &str,
-    key: Option<&str>,
-    body: Option<String>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(k) = key {
-        req = req.header("x-api-key", k);
-    }
-    let req = req
-        .header("content-type", "application/json")
-        .body(body.map(Body::from).unwrap_or_else(Body::empty))
-        .unwrap();
-    let res = app(state.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+        ..common::config()
+    })
+    .await
 }
 
 #[tokio::test]

@@ -1,50 +1,23 @@
 //! Handler tests for the config pack endpoints (`app().oneshot`), with the
 //! repository's packs loaded. The SSH check itself is covered end to end in
-//! tests/tests/packs_api.rs.
+//! tests/tests/e2e/packs_api.rs.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use homelabcmd::app::app;
-use homelabcmd::config::Config;
-use homelabcmd::db::{self, Db};
+use axum::http::StatusCode;
+use homelabcmd::db;
 use homelabcmd::state::AppState;
 use homelabcmd_core::packs;
 use homelabcmd_protocol::packs::{
     DiffMismatchItem, MismatchActual, MismatchExpected, MismatchType,
 };
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-const KEY: &str = "test-key";
+use crate::common::{self, call};
 
 async fn state() -> (AppState, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("hub.db")).await.unwrap();
-    let config = Config {
-        api_key: KEY.into(),
-        ..Config::default()
-    };
     let set = packs::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../packs"));
     assert!(set.errors.is_empty(), "{:?}", set.errors);
-    (AppState::new(db, config).with_packs(set), dir)
-}
-
-async fn call(s: &AppState, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("x-api-key", KEY)
-        .header("content-type", "application/json")
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .unwrap();
-    let res = app(s.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let (state, dir) = common::state_with(common::config()).await;
+    (state.with_packs(set), dir)
 }
 
 async fn server(s: &AppState, id: &str, machine_type: &str) {

@@ -1,55 +1,21 @@
 //! Electricity cost endpoints through the real router (`app().oneshot`):
 //! numbers are checked against values worked out by hand in the comments.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
-use homelabcmd::app::app;
-use homelabcmd::config::Config;
-use homelabcmd::db::Db;
 use homelabcmd::db::heartbeat::ingest;
 use homelabcmd::state::AppState;
 use homelabcmd_protocol::heartbeat::HeartbeatRequest;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-const KEY: &str = "test-key";
-const SAMPLE: &str = include_str!("../../protocol/tests/fixtures/heartbeat-sample.json");
+use crate::common::{self, SAMPLE, call};
+
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
 const DAY: i64 = 24 * HOUR;
 
 async fn state() -> (AppState, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("hub.db")).await.unwrap();
-    let config = Config {
-        api_key: KEY.into(),
-        ..Config::default()
-    };
-    (AppState::new(db, config), dir)
-}
-
-async fn call(
-    state: &AppState,
-    method: &str,
-    uri: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("x-api-key", KEY)
-        .header("content-type", "application/json")
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .unwrap();
-    let res = app(state.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    common::state_with(common::config()).await
 }
 
 /// The sample heartbeat as machine `id` at `ms` with `cpu` percent.

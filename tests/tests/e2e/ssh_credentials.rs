@@ -13,7 +13,7 @@ const NEW_KEY: &str = "bmV3LWtleS1uZXcta2V5LW5ldy1rZXktbmV3LWtleSE=";
 const NEWER_KEY: &str = "YW5vdGhlci1rZXktYW5vdGhlci1rZXktYW5vdGhlcjE=";
 const SUDO_SECRET: &str = "sudo-s3cret-e2e-value";
 const SSH_SECRET: &str = "ssh-pa55word-e2e-value";
-const PRIVATE_KEY: &str = include_str!("../fixtures/ssh/id_ed25519");
+const PRIVATE_KEY: &str = include_str!("../../fixtures/ssh/id_ed25519");
 
 fn cli(hub: &Hub, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = hub_command();

@@ -52,7 +52,7 @@ impl TestRepo {
         fs::write(
             root.join("DEBIAN/control"),
             format!(
-                "Package: {PKG}\nVersion: 1.2-1\nArchitecture: all\nMaintainer: HomelabCmd tests <tests@homelabcmd.invalid>\nDescription: apply test package\n Built by tests/tests/packs_apply.rs.\n"
+                "Package: {PKG}\nVersion: 1.2-1\nArchitecture: all\nMaintainer: HomelabCmd tests <tests@homelabcmd.invalid>\nDescription: apply test package\n Built by tests/tests/e2e/packs_apply.rs.\n"
             ),
         )
         .unwrap();

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use homelabcmd_e2e::contract::assert_conforms;
 use homelabcmd_e2e::fleet::{Fleet, Host, KEY_USER, PASSWORD_USER, PASSWORD_USER_PASSWORD};
-use homelabcmd_e2e::{Api, Hub, HubOptions, assert_error, assert_invalid_field, wait_for};
+use homelabcmd_e2e::{
+    Api, Hub, HubOptions, assert_error, assert_invalid_field, wait_for, wait_until,
+};
 use serde_json::{Value, json};
 
 /// Operator commands the tests run; none needs systemd.
@@ -314,7 +316,22 @@ fn actions_wait_for_approval_on_paused_machines_and_run_at_once_otherwise() {
     let id = a["id"].as_i64().unwrap();
     assert_eq!(a["status"], "pending");
     assert!(a["approved_by"].is_null());
-    thread::sleep(Duration::from_millis(1500));
+    // A control on an unpaused machine (same host): once its action has been
+    // approved, run over SSH and finished, the hub has had every chance to
+    // run the paused machine's action too.
+    key_machine(api, &fleet, "control-d");
+    let control = api
+        .post(
+            "/api/v1/actions",
+            &json!({"server_id": "control-d", "action_type": "custom", "command_name": "whoami"}),
+        )
+        .expect_json(201);
+    let control = wait_for_status(
+        api,
+        control["id"].as_i64().unwrap(),
+        &["completed", "failed"],
+    );
+    assert_eq!(control["status"], "completed", "{control}");
     let still = api.get(&format!("/api/v1/actions/{id}")).expect_json(200);
     assert_eq!(still["status"], "pending", "{still}");
     // A rejection needs a reason.
@@ -455,7 +472,13 @@ fn timeouts_are_408_and_the_per_machine_limit_is_429() {
 
     let busy_api = api.clone();
     let long = thread::spawn(move || execute(&busy_api, "fleet-e", "nap", "custom"));
-    thread::sleep(Duration::from_millis(1000));
+    // `nap` holds the machine's only slot once its `sleep 3` runs there.
+    let host = fleet.host(0);
+    wait_until(
+        "`nap` (sleep 3) running on the host",
+        Duration::from_secs(10),
+        || host.process_args().iter().any(|p| p.ends_with("sleep 3")),
+    );
     let r = execute(api, "fleet-e", "whoami", "custom");
     assert_eq!(assert_error(&r, 429), "TOO_MANY_COMMANDS");
     let first = long.join().unwrap().expect_json(200);

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Request, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use homelabcmd::config::Config;
@@ -21,9 +21,9 @@ use homelabcmd::notify::{AlertEvent, Channel, EventKind};
 use homelabcmd::state::AppState;
 use homelabcmd_core::notify::retry::Backoff;
 use homelabcmd_protocol::api::ServerCreate;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
+
+use crate::common;
 
 // ---------------------------------------------------------------- receiver
 
@@ -112,14 +112,12 @@ async fn receiver(script: Vec<Reply>) -> (String, Receiver) {
 const SECRET_PATH: &str = "/services/T000/B000/s3cretPath";
 
 async fn hub(config: Config) -> (AppState, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("hub.db")).await.unwrap();
-    let config = Config {
-        api_key: "test-key".into(),
+    let (state, dir) = common::state_with(Config {
+        api_key: common::KEY.into(),
         external_url: Some("https://homelab.example".into()),
         ..config
-    };
-    let state = AppState::new(db, config);
+    })
+    .await;
     db::servers::create(
         &state.db,
         &ServerCreate {
@@ -258,7 +256,6 @@ async fn each_notification_arrives_once_in_order_with_the_expected_json() {
         ],
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
     settled(&state, Duration::from_secs(5)).await;
     tokio::time::sleep(Duration::from_millis(500)).await; // nothing more arrives
     worker.abort();
@@ -720,24 +717,9 @@ async fn reminders_follow_the_cooldown_and_the_mute_rules() {
 
 // ------------------------------------------------------------ test-webhook
 
+/// POST `body` with the key.
 async fn call(state: &AppState, uri: &str, body: Value) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method("POST")
-        .uri(uri)
-        .header("x-api-key", "test-key")
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let res = homelabcmd::app::app(state.clone())
-        .oneshot(req)
-        .await
-        .unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    common::call(state, "POST", uri, Some(body)).await
 }
 
 #[tokio::test]
@@ -825,27 +807,18 @@ async fn test_webhook_posts_block_kit_and_never_echoes_the_url() {
 #[tokio::test]
 async fn notification_urls_are_masked_in_the_config_api() {
     let (state, _dir) = hub(Config::default()).await;
-    let req = Request::builder()
-        .method("PUT")
-        .uri("/api/v1/config/notifications")
-        .header("x-api-key", "test-key")
-        .header("content-type", "application/json")
-        .body(Body::from(
-            json!({
-                "ntfy_url": "https://ntfy.sh/s3cret-topic",
-                "discord_webhook_url": "https://discord.com/api/webhooks/1/s3cret",
-                "webhook_url": "http://10.0.0.2:8123/api/webhook/s3cret",
-            })
-            .to_string(),
-        ))
-        .unwrap();
-    let res = homelabcmd::app::app(state.clone())
-        .oneshot(req)
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let body: Value =
-        serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let (status, body) = common::call(
+        &state,
+        "PUT",
+        "/api/v1/config/notifications",
+        Some(json!({
+            "ntfy_url": "https://ntfy.sh/s3cret-topic",
+            "discord_webhook_url": "https://discord.com/api/webhooks/1/s3cret",
+            "webhook_url": "http://10.0.0.2:8123/api/webhook/s3cret",
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
     assert!(!body.to_string().contains("s3cret"), "{body}");
     assert_eq!(body["notifications"]["ntfy_url"], "https://ntfy.sh/***");
     let stored = homelabcmd::notify::load_settings(&state.db).await.unwrap();
