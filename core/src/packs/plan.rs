@@ -16,7 +16,9 @@ use homelabcmd_protocol::packs::{
 
 use super::compare::{Comparison, expected_content, sha256_hex};
 use super::loader::ResolvedPack;
-use super::model::{Mode, PackPath, SettingType};
+use super::model::{
+    DirItem, FileItem, Mode, PackPath, PackageItem, ServiceItem, SettingItem, SettingType,
+};
 use super::report::Report;
 use super::template::Facts;
 
@@ -251,72 +253,143 @@ pub fn set_config_line(text: &str, key: &str, value: &str) -> String {
     out
 }
 
+/// The check's mismatches, grouped per (category, item) so each pack item
+/// finds its own.
+struct MismatchIndex<'a>(BTreeMap<(&'a str, &'a str), Vec<&'a DiffMismatchItem>>);
+
+impl<'a> MismatchIndex<'a> {
+    fn new(verdict: &'a Comparison) -> Self {
+        let mut by_item: BTreeMap<(&str, &str), Vec<&DiffMismatchItem>> = BTreeMap::new();
+        for m in &verdict.mismatches {
+            by_item
+                .entry((m.category.as_str(), m.item.as_str()))
+                .or_default()
+                .push(m);
+        }
+        Self(by_item)
+    }
+
+    /// The mismatches of one item; empty when it is compliant.
+    fn of(&self, category: &str, item: &str) -> Vec<&'a DiffMismatchItem> {
+        self.0.get(&(category, item)).cloned().unwrap_or_default()
+    }
+}
+
+fn has(ms: &[&DiffMismatchItem], k: MismatchType) -> bool {
+    ms.iter().any(|m| m.kind == k)
+}
+
+/// Why an item needs a hand, when a mismatch says the hub cannot fix it
+/// (the check could not read it, or something of another type is there).
+fn manual_reason(ms: &[&DiffMismatchItem]) -> Option<String> {
+    ms.iter().find_map(|m| match m.kind {
+        MismatchType::CheckError => Some(
+            m.actual
+                .error
+                .clone()
+                .unwrap_or_else(|| "the check could not read this item".into()),
+        ),
+        MismatchType::WrongType => Some(format!(
+            "a {} is where the pack wants a {}: move it away by hand",
+            m.actual
+                .file_type
+                .as_deref()
+                .unwrap_or("different kind of file"),
+            m.expected.file_type.as_deref().unwrap_or("file")
+        )),
+        _ => None,
+    })
+}
+
+/// The steps gathered per kind while planning, joined in run order by
+/// [`PlanSteps::into_plan`] (see [`Plan`]).
+#[derive(Default)]
+struct PlanSteps {
+    dirs: Vec<Step>,
+    files: Vec<Step>,
+    packages: Vec<Step>,
+    settings: Vec<Step>,
+    services: Vec<Step>,
+    manual: Vec<Step>,
+}
+
+impl PlanSteps {
+    fn manual(&mut self, item_type: &'static str, item: &str, reason: String) {
+        self.manual.push(Step::Manual {
+            item_type,
+            item: item.into(),
+            reason,
+        });
+    }
+
+    fn into_plan(self) -> Plan {
+        let mut steps = self.dirs;
+        steps.extend(self.files);
+        steps.extend(self.packages);
+        steps.extend(self.settings);
+        steps.extend(self.services);
+        steps.extend(self.manual);
+        Plan { steps }
+    }
+}
+
 /// Plan the changes that make the host match `pack`, from a check of it.
 pub fn plan(pack: &ResolvedPack, report: &Report, verdict: &Comparison) -> Plan {
     let facts = &report.facts;
     let items = &pack.items;
-    // Mismatches grouped per (category, item), in pack order.
-    let mut by_item: BTreeMap<(&str, &str), Vec<&DiffMismatchItem>> = BTreeMap::new();
-    for m in &verdict.mismatches {
-        by_item
-            .entry((m.category.as_str(), m.item.as_str()))
-            .or_default()
-            .push(m);
+    let ix = MismatchIndex::new(verdict);
+    let mut out = PlanSteps::default();
+    plan_directories(&items.directories, &ix, facts, &mut out);
+    plan_files(pack, &ix, facts, &mut out);
+    plan_packages(&items.packages, &ix, &mut out);
+    plan_settings(pack, report, &ix, &mut out);
+    plan_services(&items.services, &ix, &mut out);
+    out.into_plan()
+}
+
+/// Mode and/or owner of a path whose content (or existence) is right:
+/// only what the check found wrong is set.
+fn attrs_step(
+    item: &str,
+    path: String,
+    ms: &[&DiffMismatchItem],
+    mode: Option<Mode>,
+    owner: Option<String>,
+    sudo: bool,
+) -> Step {
+    Step::SetAttrs {
+        item: item.into(),
+        path,
+        mode: has(ms, MismatchType::WrongPermissions)
+            .then_some(mode)
+            .flatten(),
+        owner: has(ms, MismatchType::WrongOwner).then_some(owner).flatten(),
+        sudo,
     }
-    let kinds = |cat: &str, item: &str| -> Vec<&DiffMismatchItem> {
-        by_item.get(&(cat, item)).cloned().unwrap_or_default()
-    };
-    let has = |ms: &[&DiffMismatchItem], k: MismatchType| ms.iter().any(|m| m.kind == k);
-    let manual_for = |ms: &[&DiffMismatchItem]| -> Option<String> {
-        ms.iter().find_map(|m| match m.kind {
-            MismatchType::CheckError => Some(
-                m.actual
-                    .error
-                    .clone()
-                    .unwrap_or_else(|| "the check could not read this item".into()),
-            ),
-            MismatchType::WrongType => Some(format!(
-                "a {} is where the pack wants a {}: move it away by hand",
-                m.actual
-                    .file_type
-                    .as_deref()
-                    .unwrap_or("different kind of file"),
-                m.expected.file_type.as_deref().unwrap_or("file")
-            )),
-            _ => None,
-        })
-    };
+}
 
-    let mut dirs = Vec::new();
-    let mut files = Vec::new();
-    let mut packages = Vec::new();
-    let mut settings = Vec::new();
-    let mut services = Vec::new();
-    let mut manual = Vec::new();
-
-    for d in &items.directories {
+/// Directories: made when missing, removed when the pack wants them
+/// absent (with the files, as a removal), or given their mode and owner.
+fn plan_directories(dirs: &[DirItem], ix: &MismatchIndex, facts: &Facts, out: &mut PlanSteps) {
+    for d in dirs {
         let item = d.path.as_str();
-        let ms = kinds("files", item);
+        let ms = ix.of("files", item);
         if ms.is_empty() {
             continue;
         }
         let owner = render_owner(d.owner.as_ref(), facts);
         let path = absolute(item, &facts.home);
         let sudo = sudo_for(item, owner.as_deref(), facts);
-        if let Some(reason) = manual_for(&ms) {
-            manual.push(Step::Manual {
-                item_type: "directory",
-                item: item.into(),
-                reason,
-            });
+        if let Some(reason) = manual_reason(&ms) {
+            out.manual("directory", item, reason);
         } else if has(&ms, MismatchType::UnexpectedFile) {
-            files.push(Step::RemovePath {
+            out.files.push(Step::RemovePath {
                 item: item.into(),
                 path,
                 sudo,
             });
         } else if has(&ms, MismatchType::MissingFile) {
-            dirs.push(Step::MakeDir {
+            out.dirs.push(Step::MakeDir {
                 item: item.into(),
                 path,
                 mode: d.mode,
@@ -324,115 +397,96 @@ pub fn plan(pack: &ResolvedPack, report: &Report, verdict: &Comparison) -> Plan 
                 sudo,
             });
         } else {
-            dirs.push(Step::SetAttrs {
-                item: item.into(),
-                path,
-                mode: has(&ms, MismatchType::WrongPermissions)
-                    .then_some(d.mode)
-                    .flatten(),
-                owner: has(&ms, MismatchType::WrongOwner)
-                    .then_some(owner)
-                    .flatten(),
-                sudo,
-            });
+            out.dirs
+                .push(attrs_step(item, path, &ms, d.mode, owner, sudo));
         }
     }
+}
 
-    for f in &items.files {
+/// Files: removed when the pack wants them absent, written when missing
+/// or different, otherwise given their mode and owner.
+fn plan_files(pack: &ResolvedPack, ix: &MismatchIndex, facts: &Facts, out: &mut PlanSteps) {
+    for f in &pack.items.files {
         let item = f.path.as_str();
-        let ms = kinds("files", item);
+        let ms = ix.of("files", item);
         if ms.is_empty() {
             continue;
         }
         let owner = render_owner(f.owner.as_ref(), facts);
         let path = absolute(item, &facts.home);
         let sudo = sudo_for(item, owner.as_deref(), facts);
-        if let Some(reason) = manual_for(&ms) {
-            manual.push(Step::Manual {
-                item_type: "file",
-                item: item.into(),
-                reason,
-            });
-            continue;
-        }
-        if has(&ms, MismatchType::UnexpectedFile) {
-            files.push(Step::RemovePath {
+        if let Some(reason) = manual_reason(&ms) {
+            out.manual("file", item, reason);
+        } else if has(&ms, MismatchType::UnexpectedFile) {
+            out.files.push(Step::RemovePath {
                 item: item.into(),
                 path,
                 sudo,
             });
-            continue;
-        }
-        let content = expected_content(f, pack, facts);
-        let missing = has(&ms, MismatchType::MissingFile);
-        if missing || has(&ms, MismatchType::WrongContent) {
-            let Some(content) = content else {
-                manual.push(Step::Manual {
-                    item_type: "file",
-                    item: item.into(),
-                    reason: "the pack gives only a hash for this file, not its content".into(),
-                });
-                continue;
-            };
-            let expect_sha = if missing {
-                None
-            } else {
-                ms.iter()
-                    .find(|m| m.kind == MismatchType::WrongContent)
-                    .and_then(|m| m.actual.hash.clone())
-            };
-            let diff = ms
-                .iter()
-                .find(|m| m.kind == MismatchType::WrongContent)
-                .and_then(|m| m.diff.clone());
-            if !missing && expect_sha.is_none() {
-                manual.push(Step::Manual {
-                    item_type: "file",
-                    item: item.into(),
-                    reason: "the check could not hash the host's file".into(),
-                });
-                continue;
+        } else if has(&ms, MismatchType::MissingFile) || has(&ms, MismatchType::WrongContent) {
+            match write_file_step(f, pack, facts, &ms, path, owner, sudo) {
+                Ok(step) => out.files.push(step),
+                Err(reason) => out.manual("file", item, reason),
             }
-            // No mode in the pack: the write keeps the host's.
-            files.push(Step::WriteFile {
-                item: item.into(),
-                path,
-                content: content.into_bytes(),
-                mode: f.mode,
-                owner,
-                expect_sha,
-                diff,
-                setting: None,
-                sudo,
-            });
         } else {
-            files.push(Step::SetAttrs {
-                item: item.into(),
-                path,
-                mode: has(&ms, MismatchType::WrongPermissions)
-                    .then_some(f.mode)
-                    .flatten(),
-                owner: has(&ms, MismatchType::WrongOwner)
-                    .then_some(owner)
-                    .flatten(),
-                sudo,
-            });
+            out.files
+                .push(attrs_step(item, path, &ms, f.mode, owner, sudo));
         }
     }
+}
 
+/// The write of a missing or different file, or why it cannot be made:
+/// the pack has only the file's hash, or the check could not hash the
+/// host's copy (the write is guarded by that hash).
+fn write_file_step(
+    f: &FileItem,
+    pack: &ResolvedPack,
+    facts: &Facts,
+    ms: &[&DiffMismatchItem],
+    path: String,
+    owner: Option<String>,
+    sudo: bool,
+) -> Result<Step, String> {
+    let item = f.path.as_str();
+    let missing = has(ms, MismatchType::MissingFile);
+    let Some(content) = expected_content(f, pack, facts) else {
+        return Err("the pack gives only a hash for this file, not its content".into());
+    };
+    let wrong_content = ms.iter().find(|m| m.kind == MismatchType::WrongContent);
+    let expect_sha = if missing {
+        None
+    } else {
+        wrong_content.and_then(|m| m.actual.hash.clone())
+    };
+    let diff = wrong_content.and_then(|m| m.diff.clone());
+    if !missing && expect_sha.is_none() {
+        return Err("the check could not hash the host's file".into());
+    }
+    // No mode in the pack: the write keeps the host's.
+    Ok(Step::WriteFile {
+        item: item.into(),
+        path,
+        content: content.into_bytes(),
+        mode: f.mode,
+        owner,
+        expect_sha,
+        diff,
+        setting: None,
+        sudo,
+    })
+}
+
+/// Packages: one install step for every missing or too-old one.
+fn plan_packages(packages: &[PackageItem], ix: &MismatchIndex, out: &mut PlanSteps) {
     let mut to_install = Vec::new();
-    for p in &items.packages {
+    for p in packages {
         let name = p.name.as_str();
-        let ms = kinds("packages", name);
+        let ms = ix.of("packages", name);
         if ms.is_empty() {
             continue;
         }
-        if let Some(reason) = manual_for(&ms) {
-            manual.push(Step::Manual {
-                item_type: "package",
-                item: name.into(),
-                reason,
-            });
+        if let Some(reason) = manual_reason(&ms) {
+            out.manual("package", name, reason);
             continue;
         }
         to_install.push(PlannedPackage {
@@ -442,9 +496,14 @@ pub fn plan(pack: &ResolvedPack, report: &Report, verdict: &Comparison) -> Plan 
         });
     }
     if !to_install.is_empty() {
-        packages.push(Step::InstallPackages(to_install));
+        out.packages.push(Step::InstallPackages(to_install));
     }
+}
 
+/// Settings: env vars go to the login profile, config lines are edited
+/// in their file; a command's value cannot be set.
+fn plan_settings(pack: &ResolvedPack, report: &Report, ix: &MismatchIndex, out: &mut PlanSteps) {
+    let items = &pack.items;
     // Files this pack writes with full content: a config setting inside
     // one is fixed by writing the file.
     let managed_files: Vec<&PackPath> = items
@@ -453,129 +512,121 @@ pub fn plan(pack: &ResolvedPack, report: &Report, verdict: &Comparison) -> Plan 
         .filter(|f| f.content.is_some() || f.template.is_some())
         .map(|f| &f.path)
         .collect();
-    let files_written: Vec<&str> = files
+    let files_written: Vec<String> = out
+        .files
         .iter()
         .filter_map(|s| match s {
-            Step::WriteFile { item, .. } => Some(item.as_str()),
+            Step::WriteFile { item, .. } => Some(item.clone()),
             _ => None,
         })
         .collect();
     for (i, s) in items.settings.iter().enumerate() {
         let key = s.key.as_str();
-        let ms = kinds("settings", key);
+        let ms = ix.of("settings", key);
         if ms.is_empty() {
             continue;
         }
-        if let Some(reason) = manual_for(&ms) {
-            manual.push(Step::Manual {
-                item_type: "setting",
-                item: key.into(),
-                reason,
-            });
+        if let Some(reason) = manual_reason(&ms) {
+            out.manual("setting", key, reason);
             continue;
         }
         match s.kind {
-            SettingType::EnvVar => settings.push(Step::SetEnv {
+            SettingType::EnvVar => out.settings.push(Step::SetEnv {
                 key: key.into(),
                 value: s.expected.clone(),
             }),
-            SettingType::Command => manual.push(Step::Manual {
-                item_type: "setting",
-                item: key.into(),
-                reason: format!(
+            SettingType::Command => out.manual(
+                "setting",
+                key,
+                format!(
                     "`{key}` is read from a command; set it on the host to `{}`",
                     s.expected
                 ),
-            }),
+            ),
             SettingType::Config => {
                 let Some(file) = &s.file else { continue };
                 if managed_files.contains(&file) {
-                    if !files_written.contains(&file.as_str()) {
-                        manual.push(Step::Manual {
-                            item_type: "setting",
-                            item: key.into(),
-                            reason: format!(
+                    if !files_written.iter().any(|w| w == file.as_str()) {
+                        out.manual(
+                            "setting",
+                            key,
+                            format!(
                                 "the pack's own content for {file} does not set `{key}` to `{}`",
                                 s.expected
                             ),
-                        });
+                        );
                     }
                     // Otherwise writing the file sets it.
                     continue;
                 }
                 let seen = report.settings.get(i).cloned().flatten().flatten();
-                let (text, expect_sha) = match seen {
-                    Some(bytes) if bytes.len() >= MAX_EDIT_BYTES => {
-                        manual.push(Step::Manual {
-                            item_type: "setting",
-                            item: key.into(),
-                            reason: format!("{file} is too large to edit (64 KiB or more)"),
-                        });
-                        continue;
-                    }
-                    Some(bytes) => {
-                        let sha = sha256_hex(&bytes);
-                        match String::from_utf8(bytes) {
-                            Ok(t) => (t, Some(sha)),
-                            Err(_) => {
-                                manual.push(Step::Manual {
-                                    item_type: "setting",
-                                    item: key.into(),
-                                    reason: format!("{file} is not UTF-8 text"),
-                                });
-                                continue;
-                            }
-                        }
-                    }
-                    None => (String::new(), None),
-                };
-                let new = set_config_line(&text, key, &s.expected);
-                let diff = (!text.is_empty())
-                    .then(|| super::compare::unified_diff(file.as_str(), &text, &new));
-                settings.push(Step::WriteFile {
-                    item: file.as_str().into(),
-                    path: absolute(file.as_str(), &facts.home),
-                    content: new.into_bytes(),
-                    mode: None,
-                    owner: None,
-                    expect_sha,
-                    diff,
-                    setting: Some((key.into(), s.expected.clone())),
-                    sudo: sudo_for(file.as_str(), None, facts),
-                });
+                match config_edit_step(s, file, seen, &report.facts) {
+                    Ok(step) => out.settings.push(step),
+                    Err(reason) => out.manual("setting", key, reason),
+                }
             }
         }
     }
+}
 
-    for v in &items.services {
+/// The edit of one `key = value` line in a config file the pack does not
+/// own, guarded by the hash of the text the check saw (`seen`; `None`:
+/// the file is not there and is created). Large or non-UTF-8 files are
+/// left to a hand.
+fn config_edit_step(
+    s: &SettingItem,
+    file: &PackPath,
+    seen: Option<Vec<u8>>,
+    facts: &Facts,
+) -> Result<Step, String> {
+    let key = s.key.as_str();
+    let (text, expect_sha) = match seen {
+        Some(bytes) if bytes.len() >= MAX_EDIT_BYTES => {
+            return Err(format!("{file} is too large to edit (64 KiB or more)"));
+        }
+        Some(bytes) => {
+            let sha = sha256_hex(&bytes);
+            match String::from_utf8(bytes) {
+                Ok(t) => (t, Some(sha)),
+                Err(_) => return Err(format!("{file} is not UTF-8 text")),
+            }
+        }
+        None => (String::new(), None),
+    };
+    let new = set_config_line(&text, key, &s.expected);
+    let diff = (!text.is_empty()).then(|| super::compare::unified_diff(file.as_str(), &text, &new));
+    Ok(Step::WriteFile {
+        item: file.as_str().into(),
+        path: absolute(file.as_str(), &facts.home),
+        content: new.into_bytes(),
+        mode: None,
+        owner: None,
+        expect_sha,
+        diff,
+        setting: Some((key.into(), s.expected.clone())),
+        sudo: sudo_for(file.as_str(), None, facts),
+    })
+}
+
+/// Services: enable/disable and start/stop, only what differs.
+fn plan_services(services: &[ServiceItem], ix: &MismatchIndex, out: &mut PlanSteps) {
+    for v in services {
         let name = v.name.as_str();
-        let ms = kinds("services", name);
+        let ms = ix.of("services", name);
         if ms.is_empty() {
             continue;
         }
-        if let Some(reason) = manual_for(&ms) {
-            manual.push(Step::Manual {
-                item_type: "service",
-                item: name.into(),
-                reason,
-            });
+        if let Some(reason) = manual_reason(&ms) {
+            out.manual("service", name, reason);
             continue;
         }
         let m = ms[0];
-        services.push(Step::Service {
+        out.services.push(Step::Service {
             name: name.into(),
             enable: v.enabled.filter(|e| m.actual.enabled != Some(*e)),
             start: v.running.filter(|r| m.actual.running != Some(*r)),
         });
     }
-
-    let mut steps = dirs;
-    steps.extend(files);
-    steps.extend(packages);
-    steps.extend(settings);
-    steps.extend(services);
-    steps.extend(manual);
-    Plan { steps }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -593,18 +644,52 @@ fn lines_changed(diff: Option<&str>) -> Option<usize> {
     })
 }
 
+fn mode_text(m: &Option<Mode>) -> String {
+    m.map(|m| m.to_string()).unwrap_or_else(|| "-".into())
+}
+
 /// The dry-run answer for a plan.
 pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPreviewResponse {
-    let mut files = Vec::new();
-    let mut packages = Vec::new();
-    let mut settings = Vec::new();
-    let mut paths = Vec::new();
-    let mut services = Vec::new();
-    let mut manual = Vec::new();
-    let (mut dirs_made, mut attrs, mut removals) = (0, 0, 0);
-    let mode_text = |m: &Option<Mode>| m.map(|m| m.to_string()).unwrap_or_else(|| "-".into());
+    let mut out = PreviewItems::default();
     for s in &plan.steps {
-        match s {
+        out.add(s);
+    }
+    let summary = out.summary();
+    ApplyPreviewResponse {
+        server_id: server_id.to_string(),
+        pack_name: pack.id.clone(),
+        dry_run: true,
+        total_items: plan.item_count() as i64,
+        files: out.files,
+        packages: out.packages,
+        settings: out.settings,
+        paths: out.paths,
+        services: out.services,
+        manual: out.manual,
+        summary,
+        needs_sudo: plan.needs_sudo(),
+    }
+}
+
+/// The dry run's lists, filled step by step, and the counts of path
+/// changes the summary names (they share the `paths` list).
+#[derive(Default)]
+struct PreviewItems {
+    files: Vec<DryRunFileItem>,
+    packages: Vec<DryRunPackageItem>,
+    settings: Vec<DryRunSettingItem>,
+    paths: Vec<DryRunPathItem>,
+    services: Vec<DryRunServiceItem>,
+    manual: Vec<DryRunManualItem>,
+    dirs_made: usize,
+    attrs: usize,
+    removals: usize,
+}
+
+impl PreviewItems {
+    /// Describe one step in the list its kind belongs to.
+    fn add(&mut self, step: &Step) {
+        match step {
             Step::WriteFile {
                 item,
                 content,
@@ -613,39 +698,18 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
                 diff,
                 setting: None,
                 ..
-            } => {
-                let lines = String::from_utf8_lossy(content).lines().count();
-                let (action, description) = match expect_sha {
-                    None => (
-                        "create_file",
-                        format!("Create ({})", plural(lines, "line", "lines")),
-                    ),
-                    Some(_) => (
-                        "update_file",
-                        match lines_changed(diff.as_deref()) {
-                            Some(n) => format!(
-                                "Replace the host's version ({} differ; backup kept as {item}{BACKUP_SUFFIX})",
-                                plural(n, "line", "lines")
-                            ),
-                            None => format!(
-                                "Replace the host's version (backup kept as {item}{BACKUP_SUFFIX})"
-                            ),
-                        },
-                    ),
-                };
-                files.push(DryRunFileItem {
-                    action: action.into(),
-                    path: item.clone(),
-                    mode: mode_text(mode),
-                    description,
-                    diff: diff.clone(),
-                });
-            }
+            } => self.files.push(file_write_preview(
+                item,
+                content,
+                mode,
+                expect_sha.is_some(),
+                diff,
+            )),
             Step::WriteFile {
                 item,
                 setting: Some((key, value)),
                 ..
-            } => settings.push(DryRunSettingItem {
+            } => self.settings.push(DryRunSettingItem {
                 action: "set_config".into(),
                 key: key.clone(),
                 value: value.clone(),
@@ -656,66 +720,21 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
             Step::SetAttrs {
                 item, mode, owner, ..
             } => {
-                attrs += 1;
-                let mut what = Vec::new();
-                if let Some(m) = mode {
-                    what.push(format!("mode {m}"));
-                }
-                if let Some(o) = owner {
-                    what.push(format!("owner {o}"));
-                }
-                paths.push(DryRunPathItem {
-                    action: "set_attributes".into(),
-                    path: item.clone(),
-                    mode: mode_text(mode),
-                    description: format!("Set {}", what.join(" and ")),
-                });
+                self.attrs += 1;
+                self.paths.push(attrs_preview(item, mode, owner));
             }
             Step::MakeDir {
                 item, mode, owner, ..
             } => {
-                dirs_made += 1;
-                paths.push(DryRunPathItem {
-                    action: "create_directory".into(),
-                    path: item.clone(),
-                    mode: mode_text(mode),
-                    description: match owner {
-                        Some(o) => format!("Create directory (owner {o})"),
-                        None => "Create directory".into(),
-                    },
-                });
+                self.dirs_made += 1;
+                self.paths.push(make_dir_preview(item, mode, owner));
             }
             Step::RemovePath { item, .. } => {
-                removals += 1;
-                paths.push(DryRunPathItem {
-                    action: "remove".into(),
-                    path: item.clone(),
-                    mode: "-".into(),
-                    description: format!(
-                        "The pack wants it absent: moved to {item}{BACKUP_SUFFIX}"
-                    ),
-                });
+                self.removals += 1;
+                self.paths.push(removal_preview(item));
             }
-            Step::InstallPackages(ps) => {
-                for p in ps {
-                    packages.push(DryRunPackageItem {
-                        action: if p.upgrade {
-                            "upgrade_package"
-                        } else {
-                            "install_package"
-                        }
-                        .into(),
-                        package: p.name.clone(),
-                        version: p.min_version.clone(),
-                        description: match (&p.min_version, p.upgrade) {
-                            (Some(v), true) => format!("Upgrade to {v} or newer (apt-get install)"),
-                            (Some(v), false) => format!("Install, {v} or newer (apt-get install)"),
-                            (None, _) => "Install (apt-get install)".into(),
-                        },
-                    });
-                }
-            }
-            Step::SetEnv { key, value } => settings.push(DryRunSettingItem {
+            Step::InstallPackages(ps) => self.packages.extend(ps.iter().map(package_preview)),
+            Step::SetEnv { key, value } => self.settings.push(DryRunSettingItem {
                 action: "set_env_var".into(),
                 key: key.clone(),
                 value: value.clone(),
@@ -725,7 +744,7 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
                 name,
                 enable,
                 start,
-            } => services.push(DryRunServiceItem {
+            } => self.services.push(DryRunServiceItem {
                 action: service_actions(*enable, *start),
                 service: name.clone(),
                 description: format!("systemctl {}", service_actions(*enable, *start)),
@@ -734,79 +753,163 @@ pub fn preview(server_id: &str, pack: &ResolvedPack, plan: &Plan) -> ApplyPrevie
                 item_type,
                 item,
                 reason,
-            } => manual.push(DryRunManualItem {
+            } => self.manual.push(DryRunManualItem {
                 item_type: item_type.to_string(),
                 item: item.clone(),
                 reason: reason.clone(),
             }),
         }
     }
-    let writes = files.len();
-    let installs = packages.len();
-    let set = settings.len();
-    let svc = services.len();
-    let mut parts = Vec::new();
-    if installs > 0 {
-        parts.push(format!(
-            "install {}",
-            plural(installs, "package", "packages")
-        ));
-    }
-    if writes > 0 {
-        parts.push(format!("write {}", plural(writes, "file", "files")));
-    }
-    if dirs_made > 0 {
-        parts.push(format!(
-            "create {}",
-            plural(dirs_made, "directory", "directories")
-        ));
-    }
-    if attrs > 0 {
-        parts.push(format!(
-            "fix permissions of {}",
-            plural(attrs, "path", "paths")
-        ));
-    }
-    if removals > 0 {
-        parts.push(format!("remove {}", plural(removals, "path", "paths")));
-    }
-    if set > 0 {
-        parts.push(format!("set {}", plural(set, "setting", "settings")));
-    }
-    if svc > 0 {
-        parts.push(format!("change {}", plural(svc, "service", "services")));
-    }
-    let mut summary = if parts.is_empty() {
-        "Nothing to change: the machine already matches the pack".to_string()
-    } else {
-        let last = parts.pop().unwrap_or_default();
-        if parts.is_empty() {
-            format!("Will {last}")
-        } else {
-            format!("Will {} and {last}", parts.join(", "))
+
+    /// One sentence: what will change, by kind, and how many items need
+    /// a hand.
+    fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        let installs = self.packages.len();
+        if installs > 0 {
+            parts.push(format!(
+                "install {}",
+                plural(installs, "package", "packages")
+            ));
         }
-    };
-    if !manual.is_empty() {
-        let n = manual.len();
-        summary.push_str(&format!(
-            "; {} need{} a manual fix",
-            plural(n, "item", "items"),
-            if n == 1 { "s" } else { "" }
-        ));
+        let writes = self.files.len();
+        if writes > 0 {
+            parts.push(format!("write {}", plural(writes, "file", "files")));
+        }
+        if self.dirs_made > 0 {
+            parts.push(format!(
+                "create {}",
+                plural(self.dirs_made, "directory", "directories")
+            ));
+        }
+        if self.attrs > 0 {
+            parts.push(format!(
+                "fix permissions of {}",
+                plural(self.attrs, "path", "paths")
+            ));
+        }
+        if self.removals > 0 {
+            parts.push(format!("remove {}", plural(self.removals, "path", "paths")));
+        }
+        let set = self.settings.len();
+        if set > 0 {
+            parts.push(format!("set {}", plural(set, "setting", "settings")));
+        }
+        let svc = self.services.len();
+        if svc > 0 {
+            parts.push(format!("change {}", plural(svc, "service", "services")));
+        }
+        let mut summary = if parts.is_empty() {
+            "Nothing to change: the machine already matches the pack".to_string()
+        } else {
+            let last = parts.pop().unwrap_or_default();
+            if parts.is_empty() {
+                format!("Will {last}")
+            } else {
+                format!("Will {} and {last}", parts.join(", "))
+            }
+        };
+        if !self.manual.is_empty() {
+            let n = self.manual.len();
+            summary.push_str(&format!(
+                "; {} need{} a manual fix",
+                plural(n, "item", "items"),
+                if n == 1 { "s" } else { "" }
+            ));
+        }
+        summary
     }
-    ApplyPreviewResponse {
-        server_id: server_id.to_string(),
-        pack_name: pack.id.clone(),
-        dry_run: true,
-        total_items: plan.item_count() as i64,
-        files,
-        packages,
-        settings,
-        paths,
-        services,
-        manual,
-        summary,
-        needs_sudo: plan.needs_sudo(),
+}
+
+/// A file created, or replaced with how many lines differ.
+fn file_write_preview(
+    item: &str,
+    content: &[u8],
+    mode: &Option<Mode>,
+    replaces: bool,
+    diff: &Option<String>,
+) -> DryRunFileItem {
+    let lines = String::from_utf8_lossy(content).lines().count();
+    let (action, description) = if !replaces {
+        (
+            "create_file",
+            format!("Create ({})", plural(lines, "line", "lines")),
+        )
+    } else {
+        (
+            "update_file",
+            match lines_changed(diff.as_deref()) {
+                Some(n) => format!(
+                    "Replace the host's version ({} differ; backup kept as {item}{BACKUP_SUFFIX})",
+                    plural(n, "line", "lines")
+                ),
+                None => {
+                    format!("Replace the host's version (backup kept as {item}{BACKUP_SUFFIX})")
+                }
+            },
+        )
+    };
+    DryRunFileItem {
+        action: action.into(),
+        path: item.to_string(),
+        mode: mode_text(mode),
+        description,
+        diff: diff.clone(),
+    }
+}
+
+fn attrs_preview(item: &str, mode: &Option<Mode>, owner: &Option<String>) -> DryRunPathItem {
+    let mut what = Vec::new();
+    if let Some(m) = mode {
+        what.push(format!("mode {m}"));
+    }
+    if let Some(o) = owner {
+        what.push(format!("owner {o}"));
+    }
+    DryRunPathItem {
+        action: "set_attributes".into(),
+        path: item.to_string(),
+        mode: mode_text(mode),
+        description: format!("Set {}", what.join(" and ")),
+    }
+}
+
+fn make_dir_preview(item: &str, mode: &Option<Mode>, owner: &Option<String>) -> DryRunPathItem {
+    DryRunPathItem {
+        action: "create_directory".into(),
+        path: item.to_string(),
+        mode: mode_text(mode),
+        description: match owner {
+            Some(o) => format!("Create directory (owner {o})"),
+            None => "Create directory".into(),
+        },
+    }
+}
+
+fn removal_preview(item: &str) -> DryRunPathItem {
+    DryRunPathItem {
+        action: "remove".into(),
+        path: item.to_string(),
+        mode: "-".into(),
+        description: format!("The pack wants it absent: moved to {item}{BACKUP_SUFFIX}"),
+    }
+}
+
+fn package_preview(p: &PlannedPackage) -> DryRunPackageItem {
+    DryRunPackageItem {
+        action: if p.upgrade {
+            "upgrade_package"
+        } else {
+            "install_package"
+        }
+        .into(),
+        package: p.name.clone(),
+        version: p.min_version.clone(),
+        description: match (&p.min_version, p.upgrade) {
+            (Some(v), true) => format!("Upgrade to {v} or newer (apt-get install)"),
+            (Some(v), false) => format!("Install, {v} or newer (apt-get install)"),
+            (None, _) => "Install (apt-get install)".into(),
+        },
     }
 }
 
