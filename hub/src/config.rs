@@ -234,42 +234,10 @@ impl Config {
         let file_label = file_name
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "config file".into());
-        // The file's keys are the env names without prefix, lower-case.
-        let mut file: HashMap<String, yaml_serde::Value> = match file_text {
-            Some(text) if !text.trim().is_empty() => {
-                yaml_serde::from_str(text).map_err(|e| bad(&file_label, e.to_string()))?
-            }
-            _ => HashMap::new(),
-        };
-        // The one structured section: a map of named commands, file only.
-        let commands = match file.remove("commands") {
-            Some(v) => {
-                homelabcmd_core::catalog::custom::parse(v).map_err(|m| bad(&file_label, m))?
-            }
-            None => Default::default(),
-        };
-        let mut from_file: HashMap<&str, String> = HashMap::new();
-        for (key, value) in &file {
-            let Some((_, known)) = SETTINGS.iter().find(|(_, k)| k == key) else {
-                let keys: Vec<&str> = SETTINGS.iter().map(|(_, k)| *k).collect();
-                return Err(bad(
-                    &file_label,
-                    format!("unknown key '{key}' (known: {})", keys.join(", ")),
-                ));
-            };
-            let text = match value {
-                yaml_serde::Value::String(s) => s.clone(),
-                yaml_serde::Value::Number(n) => n.to_string(),
-                yaml_serde::Value::Bool(b) => b.to_string(),
-                _ => {
-                    return Err(bad(
-                        &format!("{file_label}: {key}"),
-                        "must be a single value",
-                    ));
-                }
-            };
-            from_file.insert(known, text);
-        }
+        let FileLayer {
+            commands,
+            values: from_file,
+        } = read_file(&file_label, file_text)?;
         // Env wins over the file; the error names whichever supplied the value.
         let lookup = |env_name: &str| -> Option<(String, String)> {
             let key = SETTINGS
@@ -288,20 +256,35 @@ impl Config {
             commands,
             ..Config::default()
         };
+        c.load_server(lookup)?;
+        c.load_encryption_key(lookup)?;
+        c.load_metrics_limits(lookup)?;
+        c.load_webhook_urls(lookup)?;
+        c.load_intervals(lookup)?;
+        c.load_ssh(lookup)?;
+        Ok(c)
+    }
+
+    /// What the HTTP server and its database need: key, address, database,
+    /// debug, the URL it is reached at.
+    fn load_server(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<(String, String)>,
+    ) -> Result<(), ConfigError> {
         if let Some((src, v)) = lookup("HOMELAB_CMD_API_KEY") {
             if v.trim().is_empty() {
                 return Err(bad(&src, "must not be empty"));
             }
-            c.api_key = v.trim().to_owned();
+            self.api_key = v.trim().to_owned();
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_HOST") {
-            c.host = v
+            self.host = v
                 .trim()
                 .parse()
                 .map_err(|_| bad(&src, format!("'{v}' is not an IP address")))?;
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_PORT") {
-            c.port = v
+            self.port = v
                 .trim()
                 .parse()
                 .map_err(|_| bad(&src, format!("'{v}' is not a port number (0-65535)")))?;
@@ -311,10 +294,10 @@ impl Config {
             c.addr_file = (!v.is_empty()).then(|| PathBuf::from(v));
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_DATABASE_URL") {
-            c.database_path = parse_database_url(&v).map_err(|m| bad(&src, m))?;
+            self.database_path = parse_database_url(&v).map_err(|m| bad(&src, m))?;
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_DEBUG") {
-            c.debug =
+            self.debug =
                 parse_bool(&v).ok_or_else(|| bad(&src, format!("'{v}' is not true/false")))?;
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_EXTERNAL_URL") {
@@ -326,9 +309,18 @@ impl Config {
                         format!("'{v}' must start with http:// or https://"),
                     ));
                 }
-                c.external_url = Some(v.to_owned());
+                self.external_url = Some(v.to_owned());
             }
         }
+        Ok(())
+    }
+
+    /// The credentials key: 32 bytes in base64. A secret, so errors never
+    /// echo it.
+    fn load_encryption_key(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<(String, String)>,
+    ) -> Result<(), ConfigError> {
         if let Some((src, v)) = lookup("HOMELABCMD_ENCRYPTION_KEY") {
             // Never echo the value: it is a secret.
             let bytes = base64::engine::general_purpose::STANDARD
@@ -343,40 +335,68 @@ impl Config {
             let key: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
                 bad(&src, format!("must decode to 32 bytes, got {}", b.len()))
             })?;
-            c.encryption_key = Some(key);
+            self.encryption_key = Some(key);
         }
+        Ok(())
+    }
+
+    /// How long raw metrics are kept, how often they are rolled up, and the
+    /// largest request body.
+    fn load_metrics_limits(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<(String, String)>,
+    ) -> Result<(), ConfigError> {
         if let Some((src, v)) = lookup("HOMELAB_CMD_METRICS_RAW_RETENTION_HOURS") {
-            c.raw_retention_hours = parse_range(&v, 2, 24 * 365).map_err(|m| bad(&src, m))? as u32;
+            self.raw_retention_hours =
+                parse_range(&v, 2, 24 * 365).map_err(|m| bad(&src, m))? as u32;
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_ROLLUP_INTERVAL_SECONDS") {
-            c.rollup_interval_seconds = parse_range(&v, 1, 86_400).map_err(|m| bad(&src, m))?;
+            self.rollup_interval_seconds = parse_range(&v, 1, 86_400).map_err(|m| bad(&src, m))?;
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_MAX_BODY_BYTES") {
-            c.max_body_bytes =
+            self.max_body_bytes =
                 parse_range(&v, 64 * 1024, 64 * 1024 * 1024).map_err(|m| bad(&src, m))? as usize;
         }
-        c.load_webhook_urls(lookup)?;
+        Ok(())
+    }
+
+    /// The background passes: offline alerts and scheduled drift checks.
+    fn load_intervals(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<(String, String)>,
+    ) -> Result<(), ConfigError> {
         if let Some((src, v)) = lookup("HOMELAB_CMD_ALERT_CHECK_INTERVAL_SECONDS") {
-            c.alert_check_interval_seconds = parse_range(&v, 1, 3600).map_err(|m| bad(&src, m))?;
+            self.alert_check_interval_seconds =
+                parse_range(&v, 1, 3600).map_err(|m| bad(&src, m))?;
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_DRIFT_CHECK_INTERVAL_SECONDS") {
-            c.drift_check_interval_seconds = parse_drift_interval(&v).map_err(|m| bad(&src, m))?;
+            self.drift_check_interval_seconds =
+                parse_drift_interval(&v).map_err(|m| bad(&src, m))?;
         }
+        Ok(())
+    }
+
+    /// The SSH executor's timeouts and limits, see [`SshConfig`].
+    fn load_ssh(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<(String, String)>,
+    ) -> Result<(), ConfigError> {
         if let Some((src, v)) = lookup("HOMELAB_CMD_SSH_CONNECT_TIMEOUT_SECONDS") {
-            c.ssh.connect_timeout_seconds = parse_range(&v, 1, 300).map_err(|m| bad(&src, m))?;
+            self.ssh.connect_timeout_seconds = parse_range(&v, 1, 300).map_err(|m| bad(&src, m))?;
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_SSH_COMMAND_TIMEOUT_SECONDS") {
-            c.ssh.command_timeout_seconds = parse_range(&v, 1, 86_400).map_err(|m| bad(&src, m))?;
+            self.ssh.command_timeout_seconds =
+                parse_range(&v, 1, 86_400).map_err(|m| bad(&src, m))?;
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_SSH_MAX_CONCURRENT_PER_SERVER") {
-            c.ssh.max_concurrent_per_server =
+            self.ssh.max_concurrent_per_server =
                 parse_range(&v, 1, 64).map_err(|m| bad(&src, m))? as usize;
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_SSH_OUTPUT_CAP_BYTES") {
-            c.ssh.output_cap_bytes =
+            self.ssh.output_cap_bytes =
                 parse_range(&v, 1024, 16 * 1024 * 1024).map_err(|m| bad(&src, m))? as usize;
         }
-        Ok(c)
+        Ok(())
     }
 
     /// Fill the notification URLs; a value is a secret, so errors never echo it.
@@ -411,6 +431,57 @@ impl Config {
     pub fn uses_default_api_key(&self) -> bool {
         self.api_key == DEFAULT_API_KEY
     }
+}
+
+/// What the YAML file says.
+struct FileLayer {
+    /// The `commands:` section.
+    commands: homelabcmd_core::catalog::CustomCommands,
+    /// Every other key, as text, by its key in [`SETTINGS`].
+    values: HashMap<&'static str, String>,
+}
+
+/// Read the YAML file's layer. Unknown keys and nested values are errors
+/// naming the file.
+fn read_file(file_label: &str, file_text: Option<&str>) -> Result<FileLayer, ConfigError> {
+    // The file's keys are the env names without prefix, lower-case.
+    let mut file: HashMap<String, yaml_serde::Value> = match file_text {
+        Some(text) if !text.trim().is_empty() => {
+            yaml_serde::from_str(text).map_err(|e| bad(file_label, e.to_string()))?
+        }
+        _ => HashMap::new(),
+    };
+    // The one structured section: a map of named commands, file only.
+    let commands = match file.remove("commands") {
+        Some(v) => homelabcmd_core::catalog::custom::parse(v).map_err(|m| bad(file_label, m))?,
+        None => Default::default(),
+    };
+    let mut from_file: HashMap<&str, String> = HashMap::new();
+    for (key, value) in &file {
+        let Some((_, known)) = SETTINGS.iter().find(|(_, k)| k == key) else {
+            let keys: Vec<&str> = SETTINGS.iter().map(|(_, k)| *k).collect();
+            return Err(bad(
+                file_label,
+                format!("unknown key '{key}' (known: {})", keys.join(", ")),
+            ));
+        };
+        let text = match value {
+            yaml_serde::Value::String(s) => s.clone(),
+            yaml_serde::Value::Number(n) => n.to_string(),
+            yaml_serde::Value::Bool(b) => b.to_string(),
+            _ => {
+                return Err(bad(
+                    &format!("{file_label}: {key}"),
+                    "must be a single value",
+                ));
+            }
+        };
+        from_file.insert(known, text);
+    }
+    Ok(FileLayer {
+        commands,
+        values: from_file,
+    })
 }
 
 /// Accepts a plain path or HomelabCmd's SQLAlchemy form

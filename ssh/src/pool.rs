@@ -518,6 +518,43 @@ impl SshPool {
                 })
             })?;
         let run_started = Instant::now();
+        let mut channel = self.open_session(conn).await?;
+        channel.exec(true, command).await.map_err(|e| {
+            ExecFailure::BeforeStart(SshError::ChannelFailed {
+                reason: format!("could not send the command: {e}"),
+            })
+        })?;
+        self.inner.commands_started.fetch_add(1, Ordering::Relaxed);
+
+        // From here on the command may be running: failures are `Started`.
+        let deadline = tokio::time::Instant::now() + timeout;
+        send_stdin(&mut channel, request, deadline, timeout).await?;
+        let cap = self.inner.config.output_cap_bytes;
+        let out = collect_output(channel, permit, conn, deadline, timeout, cap).await?;
+        conn.touch();
+        if out.exit_code.is_none() && out.signal.is_none() {
+            return Err(ExecFailure::Started(SshError::ChannelFailed {
+                reason: "the connection closed before the command reported how it ended".into(),
+            }));
+        }
+        // The remote `timeout` fired first (its 124, or 137 after KILL).
+        let elapsed = run_started.elapsed();
+        if elapsed >= timeout && matches!(out.exit_code, Some(124 | 137)) {
+            return Err(ExecFailure::Started(SshError::Timeout { after: timeout }));
+        }
+        Ok(ExecOutput {
+            exit_code: out.exit_code,
+            signal: out.signal,
+            stdout: out.stdout.bytes,
+            stdout_truncated: out.stdout.truncated,
+            stderr: out.stderr.bytes,
+            stderr_truncated: out.stderr.truncated,
+            duration: elapsed,
+        })
+    }
+
+    /// A session channel on `conn`, within the connect timeout.
+    async fn open_session(&self, conn: &Conn) -> Result<russh::Channel<client::Msg>, ExecFailure> {
         let open_timeout = self.inner.config.connect_timeout;
         let open = async {
             // sshd frees a session slot only after the last command's process
@@ -536,7 +573,7 @@ impl SshPool {
                 }
             }
         };
-        let channel = tokio::time::timeout(open_timeout, open)
+        tokio::time::timeout(open_timeout, open)
             .await
             .map_err(|_| {
                 ExecFailure::BeforeStart(SshError::ChannelFailed {
@@ -550,101 +587,95 @@ impl SshPool {
                 ExecFailure::BeforeStart(SshError::ChannelFailed {
                     reason: format!("could not open a session: {e}"),
                 })
-            })?;
-        let mut channel = channel;
-        channel.exec(true, command).await.map_err(|e| {
-            ExecFailure::BeforeStart(SshError::ChannelFailed {
-                reason: format!("could not send the command: {e}"),
             })
-        })?;
-        self.inner.commands_started.fetch_add(1, Ordering::Relaxed);
-
-        // From here on the command may be running: failures are `Started`.
-        let started_err = |reason: String| ExecFailure::Started(SshError::ChannelFailed { reason });
-        let mut stdin = zeroize::Zeroizing::new(Vec::new());
-        if let SudoMode::Password(p) = &request.sudo {
-            stdin.extend_from_slice(p.expose_secret().as_bytes());
-            stdin.push(b'\n');
-        }
-        if let Some(data) = &request.stdin {
-            stdin.extend_from_slice(data);
-        }
-        let deadline = tokio::time::Instant::now() + timeout;
-        let cap = self.inner.config.output_cap_bytes;
-        let mut out = Collected::default();
-        let io = async {
-            if !stdin.is_empty() {
-                channel
-                    .data(&stdin[..])
-                    .await
-                    .map_err(|e| started_err(format!("writing stdin: {e}")))?;
-            }
-            channel
-                .eof()
-                .await
-                .map_err(|e| started_err(format!("closing stdin: {e}")))?;
-            Ok::<(), ExecFailure>(())
-        };
-        tokio::time::timeout_at(deadline, io)
-            .await
-            .map_err(|_| ExecFailure::Started(SshError::Timeout { after: timeout }))??;
-        drop(stdin);
-
-        let mut closed = false;
-        while !closed {
-            let msg = tokio::select! {
-                msg = channel.wait() => msg,
-                _ = tokio::time::sleep_until(deadline) => {
-                    // Give up: ask sshd to kill it (OpenSSH >= 7.9), close
-                    // the channel; the remote `timeout` kills it regardless.
-                    let _ = channel.signal(Sig::KILL).await;
-                    let _ = channel.close().await;
-                    reap_in_background(channel, permit, timeout);
-                    conn.touch();
-                    return Err(ExecFailure::Started(SshError::Timeout { after: timeout }));
-                }
-            };
-            match msg {
-                None | Some(ChannelMsg::Close) => closed = true,
-                Some(ChannelMsg::Data { data }) => out.stdout.push(&data, cap),
-                Some(ChannelMsg::ExtendedData { data, ext: 1 }) => out.stderr.push(&data, cap),
-                Some(ChannelMsg::ExitStatus { exit_status }) => {
-                    out.exit_code = Some(i32::try_from(exit_status).unwrap_or(i32::MAX));
-                }
-                Some(ChannelMsg::ExitSignal { signal_name, .. }) => {
-                    out.signal = Some(signal_name_of(&signal_name));
-                }
-                Some(ChannelMsg::Failure) => {
-                    let _ = channel.close().await;
-                    return Err(ExecFailure::BeforeStart(SshError::ChannelFailed {
-                        reason: "the host refused to run the command".into(),
-                    }));
-                }
-                Some(_) => {}
-            }
-        }
-        drop(permit);
-        conn.touch();
-        if out.exit_code.is_none() && out.signal.is_none() {
-            return Err(started_err(
-                "the connection closed before the command reported how it ended".into(),
-            ));
-        }
-        // The remote `timeout` fired first (its 124, or 137 after KILL).
-        let elapsed = run_started.elapsed();
-        if elapsed >= timeout && matches!(out.exit_code, Some(124 | 137)) {
-            return Err(ExecFailure::Started(SshError::Timeout { after: timeout }));
-        }
-        Ok(ExecOutput {
-            exit_code: out.exit_code,
-            signal: out.signal,
-            stdout: out.stdout.bytes,
-            stdout_truncated: out.stdout.truncated,
-            stderr: out.stderr.bytes,
-            stderr_truncated: out.stderr.truncated,
-            duration: elapsed,
-        })
     }
+}
+
+/// Write the sudo password (if any) and the request's stdin, then close
+/// stdin; within the command's deadline.
+async fn send_stdin(
+    channel: &mut russh::Channel<client::Msg>,
+    request: &ExecRequest,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+) -> Result<(), ExecFailure> {
+    let started_err = |reason: String| ExecFailure::Started(SshError::ChannelFailed { reason });
+    let mut stdin = zeroize::Zeroizing::new(Vec::new());
+    if let SudoMode::Password(p) = &request.sudo {
+        stdin.extend_from_slice(p.expose_secret().as_bytes());
+        stdin.push(b'\n');
+    }
+    if let Some(data) = &request.stdin {
+        stdin.extend_from_slice(data);
+    }
+    let io = async {
+        if !stdin.is_empty() {
+            channel
+                .data(&stdin[..])
+                .await
+                .map_err(|e| started_err(format!("writing stdin: {e}")))?;
+        }
+        channel
+            .eof()
+            .await
+            .map_err(|e| started_err(format!("closing stdin: {e}")))?;
+        Ok::<(), ExecFailure>(())
+    };
+    tokio::time::timeout_at(deadline, io)
+        .await
+        .map_err(|_| ExecFailure::Started(SshError::Timeout { after: timeout }))??;
+    drop(stdin);
+    Ok(())
+}
+
+/// Read the channel until the host closes it: output (each stream kept up
+/// to `cap` bytes), exit status or signal. At the deadline the command is
+/// killed and its session slot (`permit`) stays taken until the host lets
+/// it go.
+async fn collect_output(
+    mut channel: russh::Channel<client::Msg>,
+    permit: OwnedSemaphorePermit,
+    conn: &Conn,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    cap: usize,
+) -> Result<Collected, ExecFailure> {
+    let mut out = Collected::default();
+    let mut closed = false;
+    while !closed {
+        let msg = tokio::select! {
+            msg = channel.wait() => msg,
+            _ = tokio::time::sleep_until(deadline) => {
+                // Give up: ask sshd to kill it (OpenSSH >= 7.9), close
+                // the channel; the remote `timeout` kills it regardless.
+                let _ = channel.signal(Sig::KILL).await;
+                let _ = channel.close().await;
+                reap_in_background(channel, permit, timeout);
+                conn.touch();
+                return Err(ExecFailure::Started(SshError::Timeout { after: timeout }));
+            }
+        };
+        match msg {
+            None | Some(ChannelMsg::Close) => closed = true,
+            Some(ChannelMsg::Data { data }) => out.stdout.push(&data, cap),
+            Some(ChannelMsg::ExtendedData { data, ext: 1 }) => out.stderr.push(&data, cap),
+            Some(ChannelMsg::ExitStatus { exit_status }) => {
+                out.exit_code = Some(i32::try_from(exit_status).unwrap_or(i32::MAX));
+            }
+            Some(ChannelMsg::ExitSignal { signal_name, .. }) => {
+                out.signal = Some(signal_name_of(&signal_name));
+            }
+            Some(ChannelMsg::Failure) => {
+                let _ = channel.close().await;
+                return Err(ExecFailure::BeforeStart(SshError::ChannelFailed {
+                    reason: "the host refused to run the command".into(),
+                }));
+            }
+            Some(_) => {}
+        }
+    }
+    drop(permit);
+    Ok(out)
 }
 
 /// Counts a command as in flight on its connection (the idle reaper leaves

@@ -257,6 +257,9 @@ fn severity_for(rule: MetricRule, v: f64) -> Option<Severity> {
     }
 }
 
+/// The active alerts by condition: what each rule family looks up.
+type OpenAlerts<'a> = BTreeMap<&'a Condition, &'a ActiveAlert>;
+
 /// Decide, for one machine, what changes. Pure: same inputs, same answer.
 pub fn evaluate(
     active: &[ActiveAlert],
@@ -266,11 +269,33 @@ pub fn evaluate(
     now_ms: i64,
 ) -> Decision {
     let mut d = Decision::default();
-    let by_condition: BTreeMap<&Condition, &ActiveAlert> =
-        active.iter().map(|a| (&a.condition, a)).collect();
+    let by_condition: OpenAlerts = active.iter().map(|a| (&a.condition, a)).collect();
 
-    // Offline: servers only, never while paused (maintenance means "expect it
-    // down"). Clears as soon as the machine reports again.
+    evaluate_offline(machine, &by_condition, now_ms, &mut d);
+
+    let Some(sample) = &machine.sample else {
+        // Timer pass: nothing new about metrics; keep what is pending.
+        d.pending = pending.to_vec();
+        // Events expire on the timer too.
+        expire_events(active, rules, now_ms, &mut d);
+        return d;
+    };
+
+    for metric in Metric::ALL {
+        evaluate_metric(metric, sample, pending, rules, &by_condition, &mut d);
+    }
+    evaluate_services(active, machine, &by_condition, &mut d);
+    evaluate_events(sample, &by_condition, &mut d);
+    evaluate_security_updates(sample, rules, &by_condition, &mut d);
+    expire_events(active, rules, now_ms, &mut d);
+    d.to_resolve.sort_unstable();
+    d.to_resolve.dedup();
+    d
+}
+
+/// Offline: servers only, never while paused (maintenance means "expect it
+/// down"). Clears as soon as the machine reports again.
+fn evaluate_offline(machine: &Machine, by_condition: &OpenAlerts, now_ms: i64, d: &mut Decision) {
     let offline = !machine.is_workstation
         && !machine.is_paused
         && machine
@@ -294,86 +319,101 @@ pub fn evaluate(
         (false, Some(a)) => d.to_resolve.push(a.id),
         _ => {}
     }
+}
 
-    let Some(sample) = &machine.sample else {
-        // Timer pass: nothing new about metrics; keep what is pending.
-        d.pending = pending.to_vec();
-        // Events expire on the timer too.
-        expire_events(active, rules, now_ms, &mut d);
-        return d;
-    };
-
-    for metric in Metric::ALL {
-        let rule = rules.metric(metric);
-        let condition = Condition::Metric(metric);
-        let open = by_condition.get(&condition);
-        let prev = pending.iter().find(|p| p.metric == metric);
-        let Some(v) = sample.value(metric) else {
-            // No reading this time: change nothing.
-            if let Some(p) = prev {
-                d.pending.push(p.clone());
-            }
-            continue;
-        };
-        match (open, severity_for(rule, v)) {
-            (Some(a), Some(sev)) => {
-                if sev != a.severity {
-                    d.to_update.push(Escalation {
-                        id: a.id,
-                        from: a.severity,
-                        to: sev,
-                        value: Some(v),
-                    });
-                }
-            }
-            (Some(a), None) => {
-                if v < rule.high - HYSTERESIS_PERCENT {
-                    d.to_resolve.push(a.id);
-                }
-            }
-            (None, Some(sev)) => {
-                let p = match prev {
-                    Some(p) => Pending {
-                        samples: p.samples + 1,
-                        last_value: v,
-                        ..p.clone()
-                    },
-                    None => Pending {
-                        metric,
-                        first_breach_ms: sample.at_ms,
-                        samples: 1,
-                        last_value: v,
-                    },
-                };
-                // Sustained for the window, and never on a lone sample unless
-                // the rule says "immediate".
-                let lasted = sample.at_ms - p.first_breach_ms >= rule.sustained_seconds * 1000;
-                let enough_samples = rule.sustained_seconds == 0 || p.samples >= 2;
-                if lasted && enough_samples {
-                    let threshold = if sev == Severity::Critical {
-                        rule.critical
-                    } else {
-                        rule.high
-                    };
-                    d.to_open.push(NewAlert {
-                        condition,
-                        severity: sev,
-                        title: format!("{} usage {}", metric.label(), sev_word(sev)),
-                        message: format!(
-                            "{} at {v:.1}% (threshold {threshold:.0}%)",
-                            metric.label()
-                        ),
-                        threshold: Some(threshold),
-                        value: Some(v),
-                    });
-                } else {
-                    d.pending.push(p);
-                }
-            }
-            (None, None) => {}
+/// A metric threshold: an open alert escalates, de-escalates or clears
+/// (below `high` by the hysteresis); a new breach opens only once it has
+/// lasted, and is kept pending until then.
+fn evaluate_metric(
+    metric: Metric,
+    sample: &Sample,
+    pending: &[Pending],
+    rules: &Rules,
+    by_condition: &OpenAlerts,
+    d: &mut Decision,
+) {
+    let rule = rules.metric(metric);
+    let condition = Condition::Metric(metric);
+    let open = by_condition.get(&condition);
+    let prev = pending.iter().find(|p| p.metric == metric);
+    let Some(v) = sample.value(metric) else {
+        // No reading this time: change nothing.
+        if let Some(p) = prev {
+            d.pending.push(p.clone());
         }
+        return;
+    };
+    match (open, severity_for(rule, v)) {
+        (Some(a), Some(sev)) => {
+            if sev != a.severity {
+                d.to_update.push(Escalation {
+                    id: a.id,
+                    from: a.severity,
+                    to: sev,
+                    value: Some(v),
+                });
+            }
+        }
+        (Some(a), None) => {
+            if v < rule.high - HYSTERESIS_PERCENT {
+                d.to_resolve.push(a.id);
+            }
+        }
+        (None, Some(sev)) => {
+            let p = match prev {
+                Some(p) => Pending {
+                    samples: p.samples + 1,
+                    last_value: v,
+                    ..p.clone()
+                },
+                None => Pending {
+                    metric,
+                    first_breach_ms: sample.at_ms,
+                    samples: 1,
+                    last_value: v,
+                },
+            };
+            // Sustained for the window, and never on a lone sample unless
+            // the rule says "immediate".
+            let lasted = sample.at_ms - p.first_breach_ms >= rule.sustained_seconds * 1000;
+            let enough_samples = rule.sustained_seconds == 0 || p.samples >= 2;
+            if lasted && enough_samples {
+                d.to_open.push(metric_alert(metric, rule, sev, v));
+            } else {
+                d.pending.push(p);
+            }
+        }
+        (None, None) => {}
     }
+}
 
+/// The alert of a metric breach that lasted, naming the threshold it
+/// crossed.
+fn metric_alert(metric: Metric, rule: MetricRule, sev: Severity, v: f64) -> NewAlert {
+    let threshold = if sev == Severity::Critical {
+        rule.critical
+    } else {
+        rule.high
+    };
+    NewAlert {
+        condition: Condition::Metric(metric),
+        severity: sev,
+        title: format!("{} usage {}", metric.label(), sev_word(sev)),
+        message: format!("{} at {v:.1}% (threshold {threshold:.0}%)", metric.label()),
+        threshold: Some(threshold),
+        value: Some(v),
+    }
+}
+
+/// Expected services: one alert per stopped or failed service (critical
+/// for a critical service); cleared by a report of `running`, or when the
+/// service is no longer expected.
+fn evaluate_services(
+    active: &[ActiveAlert],
+    machine: &Machine,
+    by_condition: &OpenAlerts,
+    d: &mut Decision,
+) {
     for svc in &machine.services {
         let condition = Condition::ServiceDown(svc.name.clone());
         let down = matches!(svc.status.as_deref(), Some("stopped" | "failed"));
@@ -407,7 +447,11 @@ pub fn evaluate(
             d.to_resolve.push(a.id);
         }
     }
+}
 
+/// Events (a reboot, an exited container): low alerts, opened once; they
+/// resolve on their own in [`expire_events`].
+fn evaluate_events(sample: &Sample, by_condition: &OpenAlerts, d: &mut Decision) {
     if sample.rebooted && !by_condition.contains_key(&Condition::Rebooted) {
         d.to_open.push(NewAlert {
             condition: Condition::Rebooted,
@@ -431,7 +475,16 @@ pub fn evaluate(
             });
         }
     }
+}
 
+/// Pending security updates at or over the threshold (0: rule off): a
+/// low alert, cleared when the count drops below.
+fn evaluate_security_updates(
+    sample: &Sample,
+    rules: &Rules,
+    by_condition: &OpenAlerts,
+    d: &mut Decision,
+) {
     if rules.security_updates_threshold > 0
         && let Some(n) = sample.security_updates
     {
@@ -452,10 +505,6 @@ pub fn evaluate(
             _ => {}
         }
     }
-    expire_events(active, rules, now_ms, &mut d);
-    d.to_resolve.sort_unstable();
-    d.to_resolve.dedup();
-    d
 }
 
 fn expire_events(active: &[ActiveAlert], rules: &Rules, now_ms: i64, d: &mut Decision) {

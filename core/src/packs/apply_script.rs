@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::plan::{BACKUP_SUFFIX, Step};
+use super::plan::{BACKUP_SUFFIX, PlannedPackage, Step};
 
 /// A command for the executor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,39 +234,7 @@ pub fn for_step(step: &Step) -> Option<RemoteStep> {
             sudo,
             timeout: FILE_TIMEOUT,
         },
-        Step::InstallPackages(ps) => {
-            let mut argv: Vec<String> = [
-                "env",
-                APT_ENV,
-                "apt-get",
-                "install",
-                "-y",
-                "-q",
-                "--no-install-recommends",
-                "-o",
-                "Dpkg::Options::=--force-confdef",
-                "-o",
-                "Dpkg::Options::=--force-confold",
-                "--",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            argv.extend(ps.iter().map(|p| p.name.clone()));
-            RemoteStep {
-                label: format!(
-                    "apt-get install {}",
-                    ps.iter()
-                        .map(|p| p.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-                argv,
-                stdin: None,
-                sudo,
-                timeout: APT_TIMEOUT,
-            }
-        }
+        Step::InstallPackages(ps) => install_packages(ps, sudo),
         Step::SetEnv { key, value } => RemoteStep {
             label: format!("set {key} in the login profile"),
             argv: sh(ENV_BLOCK, &[key, value]),
@@ -278,30 +246,76 @@ pub fn for_step(step: &Step) -> Option<RemoteStep> {
             name,
             enable,
             start,
-        } => {
-            let mut body = String::from(
-                "set -eu\ncommand -v systemctl >/dev/null 2>&1 || { echo 'systemctl is not available on the host' >&2; exit 3; }\n",
-            );
-            match enable {
-                Some(true) => body.push_str("systemctl enable -- \"$1\"\n"),
-                Some(false) => body.push_str("systemctl disable -- \"$1\"\n"),
-                None => {}
-            }
-            match start {
-                Some(true) => body.push_str("systemctl start -- \"$1\"\n"),
-                Some(false) => body.push_str("systemctl stop -- \"$1\"\n"),
-                None => {}
-            }
-            RemoteStep {
-                label: format!("systemctl {} {name}", step.done_action()),
-                argv: sh(&body, &[name]),
-                stdin: None,
-                sudo,
-                timeout: Duration::from_secs(120),
-            }
-        }
+        } => service(name, *enable, *start, &step.done_action(), sudo),
         Step::Manual { .. } => return None,
     })
+}
+
+/// One `apt-get install` of every package, non-interactive, keeping the
+/// host's changed config files.
+fn install_packages(ps: &[PlannedPackage], sudo: bool) -> RemoteStep {
+    let mut argv: Vec<String> = [
+        "env",
+        APT_ENV,
+        "apt-get",
+        "install",
+        "-y",
+        "-q",
+        "--no-install-recommends",
+        "-o",
+        "Dpkg::Options::=--force-confdef",
+        "-o",
+        "Dpkg::Options::=--force-confold",
+        "--",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    argv.extend(ps.iter().map(|p| p.name.clone()));
+    RemoteStep {
+        label: format!(
+            "apt-get install {}",
+            ps.iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        argv,
+        stdin: None,
+        sudo,
+        timeout: APT_TIMEOUT,
+    }
+}
+
+/// `systemctl enable/disable` then `start/stop`, only the changes asked
+/// for; `action` names them for the label.
+fn service(
+    name: &str,
+    enable: Option<bool>,
+    start: Option<bool>,
+    action: &str,
+    sudo: bool,
+) -> RemoteStep {
+    let mut body = String::from(
+        "set -eu\ncommand -v systemctl >/dev/null 2>&1 || { echo 'systemctl is not available on the host' >&2; exit 3; }\n",
+    );
+    match enable {
+        Some(true) => body.push_str("systemctl enable -- \"$1\"\n"),
+        Some(false) => body.push_str("systemctl disable -- \"$1\"\n"),
+        None => {}
+    }
+    match start {
+        Some(true) => body.push_str("systemctl start -- \"$1\"\n"),
+        Some(false) => body.push_str("systemctl stop -- \"$1\"\n"),
+        None => {}
+    }
+    RemoteStep {
+        label: format!("systemctl {action} {name}"),
+        argv: sh(&body, &[name]),
+        stdin: None,
+        sudo,
+        timeout: Duration::from_secs(120),
+    }
 }
 
 /// The command that undoes a managed file: restore its backup, else

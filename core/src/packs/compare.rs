@@ -12,8 +12,10 @@ use homelabcmd_protocol::packs::{
 use sha2::{Digest as _, Sha256};
 
 use super::loader::ResolvedPack;
-use super::model::{DirItem, FileItem, Owner, SettingItem, SettingType, State};
-use super::report::{PathKind, PathObs, Report};
+use super::model::{
+    DirItem, FileItem, Owner, PackageItem, ServiceItem, SettingItem, SettingType, State,
+};
+use super::report::{PathKind, PathObs, PkgObs, Report, SvcObs};
 use super::template::{self, Facts};
 
 /// sha256 of `bytes`, lowercase hex.
@@ -98,111 +100,13 @@ pub fn compare(pack: &ResolvedPack, report: &Report) -> Comparison {
         compare_dir(&mut out, d, obs.as_ref(), facts);
     }
     for (p, obs) in pack.items.packages.iter().zip(&report.packages) {
-        let name = p.name.as_str();
-        let Some(obs) = obs else {
-            out.error("packages", name, NO_LINE);
-            continue;
-        };
-        if obs.status == "no-dpkg" {
-            out.error("packages", name, "dpkg-query is not available on the host");
-            continue;
-        }
-        let min = p.min_version.as_ref().map(|v| v.as_str().to_string());
-        if obs.status != "installed" {
-            out.push(
-                MismatchType::MissingPackage,
-                "packages",
-                name,
-                MismatchExpected {
-                    installed: Some(true),
-                    min_version: min,
-                    ..Default::default()
-                },
-                MismatchActual {
-                    installed: Some(false),
-                    version: obs.version.clone(),
-                    ..Default::default()
-                },
-                None,
-            );
-            continue;
-        }
-        if let Some(min) = &p.min_version {
-            let have = obs.version.as_deref().unwrap_or("");
-            match (
-                debversion::Version::from_str(have),
-                debversion::Version::from_str(min.as_str()),
-            ) {
-                (Ok(have_v), Ok(min_v)) => {
-                    if have_v < min_v {
-                        out.push(
-                            MismatchType::WrongVersion,
-                            "packages",
-                            name,
-                            MismatchExpected {
-                                installed: Some(true),
-                                min_version: Some(min.to_string()),
-                                ..Default::default()
-                            },
-                            MismatchActual {
-                                installed: Some(true),
-                                version: Some(have.to_string()),
-                                ..Default::default()
-                            },
-                            None,
-                        );
-                    }
-                }
-                _ => out.error(
-                    "packages",
-                    name,
-                    format!("installed version `{have}` is not a Debian version"),
-                ),
-            }
-        }
+        compare_package(&mut out, p, obs.as_ref());
     }
     for (s, obs) in pack.items.settings.iter().zip(&report.settings) {
         compare_setting(&mut out, s, obs.as_ref());
     }
     for (v, obs) in pack.items.services.iter().zip(&report.services) {
-        let name = v.name.as_str();
-        let Some(obs) = obs else {
-            out.error("services", name, NO_LINE);
-            continue;
-        };
-        if obs.enabled == "no-systemd" {
-            out.error("services", name, "systemctl is not available on the host");
-            continue;
-        }
-        let enabled = matches!(
-            obs.enabled.as_str(),
-            "enabled" | "enabled-runtime" | "static" | "alias" | "indirect" | "generated"
-        );
-        let running = obs.active == "active";
-        let bad_enabled = v.enabled.is_some_and(|e| e != enabled);
-        let bad_running = v.running.is_some_and(|r| r != running);
-        if bad_enabled || bad_running {
-            out.push(
-                MismatchType::WrongService,
-                "services",
-                name,
-                MismatchExpected {
-                    enabled: v.enabled,
-                    running: v.running,
-                    ..Default::default()
-                },
-                MismatchActual {
-                    enabled: Some(enabled),
-                    running: Some(running),
-                    value: Some(format!(
-                        "is-enabled={} is-active={}",
-                        obs.enabled, obs.active
-                    )),
-                    ..Default::default()
-                },
-                None,
-            );
-        }
+        compare_service(&mut out, v, obs.as_ref());
     }
     for e in &report.errors {
         out.error("report", "check report", e.clone());
@@ -217,6 +121,116 @@ pub fn compare(pack: &ResolvedPack, report: &Report) -> Comparison {
         mismatched_items: mismatched.len(),
         total_items: pack.items.len(),
         mismatches: out.0,
+    }
+}
+
+/// A package: installed (dpkg's `installed` status), and not older than
+/// its `min_version` by Debian version ordering.
+fn compare_package(out: &mut Out, p: &PackageItem, obs: Option<&PkgObs>) {
+    let name = p.name.as_str();
+    let Some(obs) = obs else {
+        out.error("packages", name, NO_LINE);
+        return;
+    };
+    if obs.status == "no-dpkg" {
+        out.error("packages", name, "dpkg-query is not available on the host");
+        return;
+    }
+    let min = p.min_version.as_ref().map(|v| v.as_str().to_string());
+    if obs.status != "installed" {
+        out.push(
+            MismatchType::MissingPackage,
+            "packages",
+            name,
+            MismatchExpected {
+                installed: Some(true),
+                min_version: min,
+                ..Default::default()
+            },
+            MismatchActual {
+                installed: Some(false),
+                version: obs.version.clone(),
+                ..Default::default()
+            },
+            None,
+        );
+        return;
+    }
+    if let Some(min) = &p.min_version {
+        let have = obs.version.as_deref().unwrap_or("");
+        match (
+            debversion::Version::from_str(have),
+            debversion::Version::from_str(min.as_str()),
+        ) {
+            (Ok(have_v), Ok(min_v)) => {
+                if have_v < min_v {
+                    out.push(
+                        MismatchType::WrongVersion,
+                        "packages",
+                        name,
+                        MismatchExpected {
+                            installed: Some(true),
+                            min_version: Some(min.to_string()),
+                            ..Default::default()
+                        },
+                        MismatchActual {
+                            installed: Some(true),
+                            version: Some(have.to_string()),
+                            ..Default::default()
+                        },
+                        None,
+                    );
+                }
+            }
+            _ => out.error(
+                "packages",
+                name,
+                format!("installed version `{have}` is not a Debian version"),
+            ),
+        }
+    }
+}
+
+/// A service: enabled and/or running as the pack asks (unset: not
+/// checked); the words systemd printed go in `actual.value`.
+fn compare_service(out: &mut Out, v: &ServiceItem, obs: Option<&SvcObs>) {
+    let name = v.name.as_str();
+    let Some(obs) = obs else {
+        out.error("services", name, NO_LINE);
+        return;
+    };
+    if obs.enabled == "no-systemd" {
+        out.error("services", name, "systemctl is not available on the host");
+        return;
+    }
+    let enabled = matches!(
+        obs.enabled.as_str(),
+        "enabled" | "enabled-runtime" | "static" | "alias" | "indirect" | "generated"
+    );
+    let running = obs.active == "active";
+    let bad_enabled = v.enabled.is_some_and(|e| e != enabled);
+    let bad_running = v.running.is_some_and(|r| r != running);
+    if bad_enabled || bad_running {
+        out.push(
+            MismatchType::WrongService,
+            "services",
+            name,
+            MismatchExpected {
+                enabled: v.enabled,
+                running: v.running,
+                ..Default::default()
+            },
+            MismatchActual {
+                enabled: Some(enabled),
+                running: Some(running),
+                value: Some(format!(
+                    "is-enabled={} is-active={}",
+                    obs.enabled, obs.active
+                )),
+                ..Default::default()
+            },
+            None,
+        );
     }
 }
 

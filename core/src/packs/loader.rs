@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::model::{Items, PackDoc, SettingType, State, setting_command};
+use super::model::{Items, PackDoc, SettingItem, SettingType, State, setting_command};
 use super::template;
 
 /// Name of the templates directory inside a packs directory.
@@ -199,6 +199,21 @@ fn yaml_error(file: &Path, e: &yaml_serde::Error) -> PackError {
     }
 }
 
+/// The errors found in one pack file, each naming its field and, where
+/// the YAML shows it, its location.
+struct PackErrors<'a> {
+    file: &'a Path,
+    /// The file's text, to locate values found bad after deserializing.
+    text: &'a str,
+    list: Vec<PackError>,
+}
+
+impl PackErrors<'_> {
+    fn push(&mut self, field: &str, at: Option<(usize, usize)>, message: String) {
+        self.list.push(err(self.file, Some(field), at, message));
+    }
+}
+
 /// Parse one pack file and check it on its own (not its parents).
 pub fn parse_pack(
     id: &str,
@@ -206,51 +221,79 @@ pub fn parse_pack(
     text: &str,
     templates_dir: &Path,
 ) -> Result<LoadedPack, Vec<PackError>> {
+    check_id(id, file).map_err(|e| vec![e])?;
+    let doc: PackDoc = yaml_serde::from_str(text).map_err(|e| vec![yaml_error(file, &e)])?;
+    let mut errors = PackErrors {
+        file,
+        text,
+        list: Vec::new(),
+    };
+    check_header(&doc, id, &mut errors);
+    check_unique_paths(&doc.items, &mut errors);
+    let templates = check_files(&doc.items, templates_dir, &mut errors);
+    check_unique_packages(&doc.items, &mut errors);
+    check_settings(&doc.items, &mut errors);
+    check_unique_services(&doc.items, &mut errors);
+    if !errors.list.is_empty() {
+        return Err(errors.list);
+    }
+    Ok(LoadedPack {
+        id: id.to_string(),
+        source: file.to_path_buf(),
+        doc,
+        modified: None,
+        templates,
+    })
+}
+
+/// The id is the file name, used in URLs and `extends`.
+fn check_id(id: &str, file: &Path) -> Result<(), PackError> {
     if id.is_empty()
         || !id
             .bytes()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
     {
-        return Err(vec![err(
+        return Err(err(
             file,
             None,
             None,
             format!("pack id `{id}` (the file name) must be lowercase letters, digits, `-` or `_`"),
-        )]);
+        ));
     }
-    let doc: PackDoc = yaml_serde::from_str(text).map_err(|e| vec![yaml_error(file, &e)])?;
-    let mut errors = Vec::new();
-    macro_rules! push {
-        ($field:expr, $at:expr, $message:expr $(,)?) => {
-            errors.push(err(file, Some(&$field), $at, $message))
-        };
-    }
+    Ok(())
+}
+
+/// A name to show, and no pack extending itself (longer cycles are found
+/// when resolving).
+fn check_header(doc: &PackDoc, id: &str, errors: &mut PackErrors) {
+    let text = errors.text;
     if doc.name.trim().is_empty() {
-        push!(
-            String::from("name"),
+        errors.push(
+            "name",
             locate(text, "name", None, 0),
-            "must not be empty".into()
+            "must not be empty".into(),
         );
     }
     if doc.extends.as_deref() == Some(id) {
-        push!(
-            String::from("extends"),
+        errors.push(
+            "extends",
             locate(text, "extends", Some(id), 0),
             format!("extends cycle: {id} -> {id}"),
         );
     }
+}
 
-    // Paths are unique across files and directories.
+/// Paths are unique across files and directories.
+fn check_unique_paths(items: &Items, errors: &mut PackErrors) {
+    let text = errors.text;
     let mut seen_paths: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut templates = BTreeMap::new();
-    let paths = doc
-        .items
+    let paths = items
         .files
         .iter()
         .enumerate()
         .map(|(i, f)| (format!("items.files[{i}]"), f.path.as_str()))
         .chain(
-            doc.items
+            items
                 .directories
                 .iter()
                 .enumerate()
@@ -260,14 +303,26 @@ pub fn parse_pack(
         let n = seen_paths.entry(path).or_insert(0);
         *n += 1;
         if *n > 1 {
-            push!(
-                format!("{field}.path"),
+            errors.push(
+                &format!("{field}.path"),
                 locate(text, "path", Some(path), *n - 1),
                 format!("duplicate path `{path}` (each path may appear once per pack)"),
             );
         }
     }
-    for (i, f) in doc.items.files.iter().enumerate() {
+}
+
+/// Files: at most one content source, none for an absent file, and
+/// templates that exist and render. Returns the templates read: name →
+/// text.
+fn check_files(
+    items: &Items,
+    templates_dir: &Path,
+    errors: &mut PackErrors,
+) -> BTreeMap<String, String> {
+    let text = errors.text;
+    let mut templates = BTreeMap::new();
+    for (i, f) in items.files.iter().enumerate() {
         let field = format!("items.files[{i}]");
         let sources = [
             f.content.is_some(),
@@ -278,101 +333,93 @@ pub fn parse_pack(
         .filter(|b| **b)
         .count();
         if sources > 1 {
-            push!(
-                field.clone(),
+            errors.push(
+                &field,
                 locate(text, "path", Some(f.path.as_str()), 0),
                 "give at most one of `content`, `template` and `content_hash`".into(),
             );
         }
         if f.state == State::Absent && sources > 0 {
-            push!(
-                format!("{field}.state"),
+            errors.push(
+                &format!("{field}.state"),
                 locate(text, "path", Some(f.path.as_str()), 0),
                 "a file with `state: absent` has no content".into(),
             );
         }
-        if let Some(t) = &f.template {
-            let at = locate(text, "template", Some(t.as_str()), 0);
-            let path = templates_dir.join(t.as_str());
-            match std::fs::read(&path) {
-                Err(e) => push!(
-                    format!("{field}.template"),
-                    at,
-                    format!("template `{}` not found ({e})", path.display()),
-                ),
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Err(_) => push!(
-                        format!("{field}.template"),
-                        at,
-                        format!("template `{}` is not UTF-8 text", path.display()),
-                    ),
-                    Ok(body) => match template::check(&body) {
-                        Err((line, col, msg)) => errors.push(err(
-                            &path,
-                            Some(&format!("{field}.template")),
-                            Some((line, col)),
-                            msg,
-                        )),
-                        Ok(()) => {
-                            templates.insert(t.as_str().to_string(), body);
-                        }
-                    },
-                },
-            }
+        if let Some(t) = &f.template
+            && let Some(body) = read_template(t.as_str(), &field, templates_dir, errors)
+        {
+            templates.insert(t.as_str().to_string(), body);
         }
     }
+    templates
+}
+
+/// A file's template: read from `templates_dir`, UTF-8, and valid
+/// template syntax (an error there points into the template file).
+fn read_template(
+    name: &str,
+    field: &str,
+    templates_dir: &Path,
+    errors: &mut PackErrors,
+) -> Option<String> {
+    let at = locate(errors.text, "template", Some(name), 0);
+    let path = templates_dir.join(name);
+    match std::fs::read(&path) {
+        Err(e) => errors.push(
+            &format!("{field}.template"),
+            at,
+            format!("template `{}` not found ({e})", path.display()),
+        ),
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Err(_) => errors.push(
+                &format!("{field}.template"),
+                at,
+                format!("template `{}` is not UTF-8 text", path.display()),
+            ),
+            Ok(body) => match template::check(&body) {
+                Err((line, col, msg)) => errors.list.push(err(
+                    &path,
+                    Some(&format!("{field}.template")),
+                    Some((line, col)),
+                    msg,
+                )),
+                Ok(()) => return Some(body),
+            },
+        },
+    }
+    None
+}
+
+fn check_unique_packages(items: &Items, errors: &mut PackErrors) {
+    let text = errors.text;
     let mut names = HashSet::new();
-    for (i, p) in doc.items.packages.iter().enumerate() {
+    for (i, p) in items.packages.iter().enumerate() {
         if !names.insert(p.name.as_str()) {
-            errors.push(err(
-                file,
-                Some(&format!("items.packages[{i}].name")),
+            errors.push(
+                &format!("items.packages[{i}].name"),
                 locate(text, "name", Some(p.name.as_str()), 1),
                 format!("duplicate package `{}`", p.name),
-            ));
+            );
         }
     }
+}
+
+/// Settings: a key that fits their kind, `file` only (and always) for
+/// config lines, and each (kind, key, file) once.
+fn check_settings(items: &Items, errors: &mut PackErrors) {
+    let text = errors.text;
+    let file = errors.file;
     let mut keys = HashSet::new();
-    for (i, s) in doc.items.settings.iter().enumerate() {
+    for (i, s) in items.settings.iter().enumerate() {
         let field = format!("items.settings[{i}]");
         let at = locate(text, "key", Some(&s.key), 0);
         let mut bad = |f: &str, m: String| {
-            errors.push(err(file, Some(&format!("{field}.{f}")), at, m));
+            errors
+                .list
+                .push(err(file, Some(&format!("{field}.{f}")), at, m));
         };
-        match s.kind {
-            SettingType::EnvVar => {
-                if !is_env_name(&s.key) {
-                    bad(
-                        "key",
-                        format!("`{}` is not an environment variable name", s.key),
-                    );
-                }
-            }
-            SettingType::Config => {
-                if s.file.is_none() {
-                    bad("file", "a `type: config` setting needs `file`".into());
-                }
-                if s.key.is_empty() || s.key.chars().any(|c| c.is_whitespace() || c == '=') {
-                    bad("key", format!("config key `{}` must be one word", s.key));
-                }
-            }
-            SettingType::Command => {
-                if setting_command(&s.key).is_none() {
-                    let known: Vec<&str> = super::model::SETTING_COMMANDS
-                        .iter()
-                        .map(|(k, _)| *k)
-                        .collect();
-                    bad(
-                        "key",
-                        format!(
-                            "`{}` is not a whitelisted command (one of: {})",
-                            s.key,
-                            known.join(", ")
-                        ),
-                    );
-                }
-            }
-        }
+        check_setting_kind(s, &mut bad);
         if s.kind != SettingType::Config && s.file.is_some() {
             bad("file", "`file` is only for `type: config`".into());
         }
@@ -381,27 +428,58 @@ pub fn parse_pack(
             bad("key", format!("duplicate setting `{}`", s.key));
         }
     }
-    let mut services = HashSet::new();
-    for (i, s) in doc.items.services.iter().enumerate() {
-        if !services.insert(s.name.as_str()) {
-            errors.push(err(
-                file,
-                Some(&format!("items.services[{i}].name")),
-                locate(text, "name", Some(s.name.as_str()), 1),
-                format!("duplicate service `{}`", s.name),
-            ));
+}
+
+/// What each kind of setting asks of its key (and file).
+fn check_setting_kind(s: &SettingItem, bad: &mut impl FnMut(&str, String)) {
+    match s.kind {
+        SettingType::EnvVar => {
+            if !is_env_name(&s.key) {
+                bad(
+                    "key",
+                    format!("`{}` is not an environment variable name", s.key),
+                );
+            }
+        }
+        SettingType::Config => {
+            if s.file.is_none() {
+                bad("file", "a `type: config` setting needs `file`".into());
+            }
+            if s.key.is_empty() || s.key.chars().any(|c| c.is_whitespace() || c == '=') {
+                bad("key", format!("config key `{}` must be one word", s.key));
+            }
+        }
+        SettingType::Command => {
+            if setting_command(&s.key).is_none() {
+                let known: Vec<&str> = super::model::SETTING_COMMANDS
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect();
+                bad(
+                    "key",
+                    format!(
+                        "`{}` is not a whitelisted command (one of: {})",
+                        s.key,
+                        known.join(", ")
+                    ),
+                );
+            }
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+}
+
+fn check_unique_services(items: &Items, errors: &mut PackErrors) {
+    let text = errors.text;
+    let mut services = HashSet::new();
+    for (i, s) in items.services.iter().enumerate() {
+        if !services.insert(s.name.as_str()) {
+            errors.push(
+                &format!("items.services[{i}].name"),
+                locate(text, "name", Some(s.name.as_str()), 1),
+                format!("duplicate service `{}`", s.name),
+            );
+        }
     }
-    Ok(LoadedPack {
-        id: id.to_string(),
-        source: file.to_path_buf(),
-        doc,
-        modified: None,
-        templates,
-    })
 }
 
 fn is_env_name(s: &str) -> bool {

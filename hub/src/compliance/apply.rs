@@ -486,6 +486,45 @@ pub async fn other_packs<'a>(
     Ok((assigned, others))
 }
 
+/// Where a removal's commands run, and who they are audited as.
+struct RemoveTarget<'a> {
+    state: &'a AppState,
+    server_id: &'a str,
+    actor: &'a str,
+}
+
+impl RemoveTarget<'_> {
+    async fn run(&self, step: &RemoteStep) -> Result<homelabcmd_ssh::ExecOutput, ExecError> {
+        self.state
+            .executor
+            .run_step(self.server_id, step, REMOVE_ACTION, self.actor)
+            .await
+    }
+
+    /// The SSH user's home, for `~/` paths (sudo steps have root's $HOME).
+    async fn home(&self) -> Result<String, ExecError> {
+        let home_step = RemoteStep {
+            label: "read $HOME".into(),
+            argv: vec!["sh".into(), "-c".into(), "printf '%s\\n' \"$HOME\"".into()],
+            stdin: None,
+            sudo: false,
+            timeout: std::time::Duration::from_secs(15),
+        };
+        let out = self.run(&home_step).await?;
+        Ok(out.stdout_text().trim().to_string())
+    }
+}
+
+/// A removal's results so far, and the counts the contract reports.
+#[derive(Default)]
+struct RemoveTally {
+    items: Vec<RemoveItemResult>,
+    deleted: i64,
+    skipped: i64,
+    removed: i64,
+    failed: i64,
+}
+
 /// Remove the pack's files and environment variables from the machine,
 /// then drop it from the machine's assignment (`base` stays assigned).
 pub async fn remove(
@@ -496,73 +535,19 @@ pub async fn remove(
     assigned: &[String],
     actor: &str,
 ) -> Result<RemoveResponse, ExecError> {
-    // The SSH user's home, for `~/` paths (sudo steps have root's $HOME).
-    let home_step = RemoteStep {
-        label: "read $HOME".into(),
-        argv: vec!["sh".into(), "-c".into(), "printf '%s\\n' \"$HOME\"".into()],
-        stdin: None,
-        sudo: false,
-        timeout: std::time::Duration::from_secs(15),
+    let target = RemoveTarget {
+        state,
+        server_id,
+        actor,
     };
-    let out = state
-        .executor
-        .run_step(server_id, &home_step, REMOVE_ACTION, actor)
-        .await?;
-    let home = out.stdout_text().trim().to_string();
-    let mut items = Vec::new();
-    let (mut deleted, mut skipped, mut removed, mut failed) = (0, 0, 0, 0);
+    let home = target.home().await?;
+    let mut t = RemoveTally::default();
     for f in &r.files {
-        if f.starts_with("~/") && !home.starts_with('/') {
-            failed += 1;
-            items.push(failed_item(f, "file", NO_HOME.into()));
-            continue;
-        }
-        let path = plan::absolute(f, &home);
-        let sudo = !f.starts_with("~/");
-        let step = apply_script::restore_or_delete(f, &path, sudo);
-        let (action, backup_path, error) = match state
-            .executor
-            .run_step(server_id, &step, REMOVE_ACTION, actor)
-            .await
-        {
-            Ok(out) if out.success() => (
-                apply_script::reported_action(&out.stdout).unwrap_or_else(|| "deleted".into()),
-                apply_script::reported_backup(&out.stdout),
-                None,
-            ),
-            Ok(out) => ("failed".to_string(), None, Some(failure_text(&out))),
-            Err(e) => ("failed".to_string(), None, Some(e.to_string())),
-        };
-        let success = error.is_none();
-        // The contract's words: a restored file counts as deleted (its
-        // backup_path says what came back); one already gone is skipped.
-        let (action, note) = match action.as_str() {
-            "restored" => (
-                "deleted",
-                Some("the file HomelabCmd replaced is back from its backup".to_string()),
-            ),
-            "absent" => ("skipped", Some("already gone".to_string())),
-            "failed" => ("failed", None),
-            _ => ("deleted", None),
-        };
-        match action {
-            "deleted" => deleted += 1,
-            "skipped" => skipped += 1,
-            _ => failed += 1,
-        }
-        items.push(RemoveItemResult {
-            item: f.clone(),
-            item_type: "file".into(),
-            note,
-            action: action.into(),
-            success,
-            backup_path,
-            error,
-        });
+        remove_file(&target, &home, f, &mut t).await;
     }
     for p in &r.packages {
-        skipped += 1;
-        items.push(RemoveItemResult {
+        t.skipped += 1;
+        t.items.push(RemoveItemResult {
             item: p.clone(),
             item_type: "package".into(),
             action: "skipped".into(),
@@ -573,99 +558,161 @@ pub async fn remove(
         });
     }
     for k in &r.env_vars {
-        let step = apply_script::unset_env(k);
-        let error = match state
-            .executor
-            .run_step(server_id, &step, REMOVE_ACTION, actor)
-            .await
-        {
-            Ok(out) if out.success() => None,
-            Ok(out) => Some(failure_text(&out)),
-            Err(e) => Some(e.to_string()),
-        };
-        let success = error.is_none();
-        if success {
-            removed += 1;
-        } else {
-            failed += 1;
-        }
-        items.push(RemoveItemResult {
-            item: k.clone(),
-            item_type: "setting".into(),
-            action: if success { "removed" } else { "failed" }.into(),
-            success,
-            backup_path: None,
-            note: None,
-            error,
-        });
+        remove_env_var(&target, k, &mut t).await;
     }
     for (k, file) in &r.config_files {
-        if file.starts_with("~/") && !home.starts_with('/') {
-            failed += 1;
-            items.push(failed_item(k, "setting", NO_HOME.into()));
-            continue;
-        }
-        let step =
-            apply_script::restore_backup(k, &plan::absolute(file, &home), !file.starts_with("~/"));
-        let r = state
-            .executor
-            .run_step(server_id, &step, REMOVE_ACTION, actor)
-            .await;
-        let item = match r {
-            Ok(out) if out.success() => {
-                let restored =
-                    apply_script::reported_action(&out.stdout).as_deref() == Some("restored");
-                if restored {
-                    removed += 1;
-                } else {
-                    skipped += 1;
-                }
-                RemoveItemResult {
-                    item: k.clone(),
-                    item_type: "setting".into(),
-                    action: if restored { "removed" } else { "skipped" }.into(),
-                    success: true,
-                    backup_path: apply_script::reported_backup(&out.stdout),
-                    note: Some(if restored {
-                        format!("{file} is back from its backup")
-                    } else {
-                        format!("{file} has no backup from HomelabCmd: left as it is")
-                    }),
-                    error: None,
-                }
-            }
-            other => {
-                failed += 1;
-                failed_item(
-                    k,
-                    "setting",
-                    match other {
-                        Ok(out) => failure_text(&out),
-                        Err(e) => e.to_string(),
-                    },
-                )
-            }
-        };
-        items.push(item);
+        restore_config_file(&target, &home, k, file, &mut t).await;
     }
-    if failed == 0 && pack_id != "base" && assigned.iter().any(|p| p == pack_id) {
-        let keep: Vec<String> = assigned.iter().filter(|p| *p != pack_id).cloned().collect();
-        if let Err(e) = db::packs::set_assignment(&state.db, server_id, &keep, None, now_ms()).await
-        {
-            tracing::error!(server_id, error = %e, "dropping a removed pack from the assignment failed");
-        }
+    if t.failed == 0 && pack_id != "base" && assigned.iter().any(|p| p == pack_id) {
+        drop_assignment(state, server_id, pack_id, assigned).await;
     }
     Ok(RemoveResponse {
         server_id: server_id.into(),
         pack_name: pack_id.into(),
-        success: failed == 0,
-        items,
-        items_deleted: deleted,
-        items_skipped: skipped,
-        items_removed: removed,
-        items_failed: failed,
+        success: t.failed == 0,
+        items: t.items,
+        items_deleted: t.deleted,
+        items_skipped: t.skipped,
+        items_removed: t.removed,
+        items_failed: t.failed,
         removed_at: Utc::now(),
     })
+}
+
+/// A managed file: restored from the backup apply made, else deleted.
+async fn remove_file(target: &RemoveTarget<'_>, home: &str, f: &str, t: &mut RemoveTally) {
+    if f.starts_with("~/") && !home.starts_with('/') {
+        t.failed += 1;
+        t.items.push(failed_item(f, "file", NO_HOME.into()));
+        return;
+    }
+    let path = plan::absolute(f, home);
+    let sudo = !f.starts_with("~/");
+    let step = apply_script::restore_or_delete(f, &path, sudo);
+    let (action, backup_path, error) = match target.run(&step).await {
+        Ok(out) if out.success() => (
+            apply_script::reported_action(&out.stdout).unwrap_or_else(|| "deleted".into()),
+            apply_script::reported_backup(&out.stdout),
+            None,
+        ),
+        Ok(out) => ("failed".to_string(), None, Some(failure_text(&out))),
+        Err(e) => ("failed".to_string(), None, Some(e.to_string())),
+    };
+    let success = error.is_none();
+    // The contract's words: a restored file counts as deleted (its
+    // backup_path says what came back); one already gone is skipped.
+    let (action, note) = match action.as_str() {
+        "restored" => (
+            "deleted",
+            Some("the file HomelabCmd replaced is back from its backup".to_string()),
+        ),
+        "absent" => ("skipped", Some("already gone".to_string())),
+        "failed" => ("failed", None),
+        _ => ("deleted", None),
+    };
+    match action {
+        "deleted" => t.deleted += 1,
+        "skipped" => t.skipped += 1,
+        _ => t.failed += 1,
+    }
+    t.items.push(RemoveItemResult {
+        item: f.to_string(),
+        item_type: "file".into(),
+        note,
+        action: action.into(),
+        success,
+        backup_path,
+        error,
+    });
+}
+
+/// An environment variable: dropped from the managed profile block.
+async fn remove_env_var(target: &RemoveTarget<'_>, k: &str, t: &mut RemoveTally) {
+    let step = apply_script::unset_env(k);
+    let error = match target.run(&step).await {
+        Ok(out) if out.success() => None,
+        Ok(out) => Some(failure_text(&out)),
+        Err(e) => Some(e.to_string()),
+    };
+    let success = error.is_none();
+    if success {
+        t.removed += 1;
+    } else {
+        t.failed += 1;
+    }
+    t.items.push(RemoveItemResult {
+        item: k.to_string(),
+        item_type: "setting".into(),
+        action: if success { "removed" } else { "failed" }.into(),
+        success,
+        backup_path: None,
+        note: None,
+        error,
+    });
+}
+
+/// A config-line setting: its file comes back from the backup apply made;
+/// without one the file is left as it is (skipped).
+async fn restore_config_file(
+    target: &RemoveTarget<'_>,
+    home: &str,
+    k: &str,
+    file: &str,
+    t: &mut RemoveTally,
+) {
+    if file.starts_with("~/") && !home.starts_with('/') {
+        t.failed += 1;
+        t.items.push(failed_item(k, "setting", NO_HOME.into()));
+        return;
+    }
+    let step =
+        apply_script::restore_backup(k, &plan::absolute(file, home), !file.starts_with("~/"));
+    let r = target.run(&step).await;
+    let item = match r {
+        Ok(out) if out.success() => {
+            let restored =
+                apply_script::reported_action(&out.stdout).as_deref() == Some("restored");
+            if restored {
+                t.removed += 1;
+            } else {
+                t.skipped += 1;
+            }
+            RemoveItemResult {
+                item: k.to_string(),
+                item_type: "setting".into(),
+                action: if restored { "removed" } else { "skipped" }.into(),
+                success: true,
+                backup_path: apply_script::reported_backup(&out.stdout),
+                note: Some(if restored {
+                    format!("{file} is back from its backup")
+                } else {
+                    format!("{file} has no backup from HomelabCmd: left as it is")
+                }),
+                error: None,
+            }
+        }
+        other => {
+            t.failed += 1;
+            failed_item(
+                k,
+                "setting",
+                match other {
+                    Ok(out) => failure_text(&out),
+                    Err(e) => e.to_string(),
+                },
+            )
+        }
+    };
+    t.items.push(item);
+}
+
+/// After a clean removal the pack leaves the machine's assignment; a
+/// failure here is logged (the host is already clean).
+async fn drop_assignment(state: &AppState, server_id: &str, pack_id: &str, assigned: &[String]) {
+    let keep: Vec<String> = assigned.iter().filter(|p| *p != pack_id).cloned().collect();
+    if let Err(e) = db::packs::set_assignment(&state.db, server_id, &keep, None, now_ms()).await {
+        tracing::error!(server_id, error = %e, "dropping a removed pack from the assignment failed");
+    }
 }
 
 #[cfg(test)]

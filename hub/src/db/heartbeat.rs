@@ -260,6 +260,46 @@ pub async fn ingest_in(
     // A replayed sample is history: it must not overwrite newer latest state.
     let is_newest = known.latest_sample_at.is_none_or(|latest| ts >= latest);
 
+    let (sample_stored, alert_context) =
+        store_sample(tx, hb, id, ts, is_newest, now_ms, client_ip).await?;
+
+    let mut packages_written = false;
+    if is_newest && let Some(packages) = &hb.packages {
+        packages_written =
+            store_packages(tx, id, packages, known.packages_hash.as_deref(), now_ms).await?;
+    }
+    let uptime = hb.metrics.as_ref().and_then(|m| m.uptime_seconds);
+    let rebooted =
+        is_newest && matches!((known.prev_uptime, uptime), (Some(prev), Some(now)) if now < prev);
+    let containers_exited = if is_newest {
+        exited_containers(known.containers.as_deref(), hb.containers.as_deref())
+    } else {
+        Vec::new()
+    };
+    Ok(Ingested {
+        server_id: known.id,
+        registered,
+        sample_stored,
+        packages_written,
+        is_newest,
+        rebooted,
+        containers_exited,
+        alert_context,
+    })
+}
+
+/// Write the sample's rows (and, for the newest sample, the machine's
+/// latest state) in one script. Returns whether the sample was new, and
+/// the alert context read back after a newest sample.
+async fn store_sample(
+    tx: &mut Transaction<'_, Sqlite>,
+    hb: &HeartbeatRequest,
+    id: &str,
+    ts: i64,
+    is_newest: bool,
+    now_ms: i64,
+    client_ip: Option<&str>,
+) -> Result<(bool, Option<EvalContext>), IngestError> {
     let m = hb.metrics.clone().unwrap_or_default();
     let filesystems = hb
         .filesystems
@@ -300,35 +340,7 @@ pub async fn ingest_in(
         .bind(m.load_15m)
         .bind(m.uptime_seconds);
     let query = if is_newest {
-        let os = hb.os_info.clone().unwrap_or_default();
-        let cpu = hb.cpu_info.clone().unwrap_or_default();
-        query
-            .bind(&hb.hostname)
-            .bind(hb.metrics.as_ref().map(serde_json::to_string).transpose()?)
-            .bind(hb.metrics.as_ref().and_then(|m| m.reboot_required))
-            .bind(
-                hb.services
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()?,
-            )
-            .bind(
-                hb.containers
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()?,
-            )
-            .bind(os.distribution)
-            .bind(os.version)
-            .bind(os.kernel)
-            .bind(os.architecture)
-            .bind(cpu.cpu_model)
-            .bind(cpu.cpu_cores)
-            .bind(&hb.agent_version)
-            .bind(&hb.agent_mode)
-            .bind(hb.updates_available)
-            .bind(hb.security_updates)
-            .bind(hb.packages.as_ref().map(|_| now_ms))
+        bind_latest_state(query, hb, now_ms)?
     } else {
         query
     };
@@ -343,29 +355,44 @@ pub async fn ingest_in(
             alert_context = Some(EvalContext::try_from(EvalContextRow::from_row(&row)?)?);
         }
     }
+    Ok((sample_stored, alert_context))
+}
 
-    let mut packages_written = false;
-    if is_newest && let Some(packages) = &hb.packages {
-        packages_written =
-            store_packages(tx, id, packages, known.packages_hash.as_deref(), now_ms).await?;
-    }
-    let rebooted = is_newest
-        && matches!((known.prev_uptime, m.uptime_seconds), (Some(prev), Some(now)) if now < prev);
-    let containers_exited = if is_newest {
-        exited_containers(known.containers.as_deref(), hb.containers.as_deref())
-    } else {
-        Vec::new()
-    };
-    Ok(Ingested {
-        server_id: known.id,
-        registered,
-        sample_stored,
-        packages_written,
-        is_newest,
-        rebooted,
-        containers_exited,
-        alert_context,
-    })
+/// The latest-state parameters (?20..?35) of [`STORE_NEWEST_SAMPLE`].
+fn bind_latest_state<'q>(
+    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>,
+    hb: &'q HeartbeatRequest,
+    now_ms: i64,
+) -> Result<sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>, serde_json::Error> {
+    let os = hb.os_info.clone().unwrap_or_default();
+    let cpu = hb.cpu_info.clone().unwrap_or_default();
+    Ok(query
+        .bind(&hb.hostname)
+        .bind(hb.metrics.as_ref().map(serde_json::to_string).transpose()?)
+        .bind(hb.metrics.as_ref().and_then(|m| m.reboot_required))
+        .bind(
+            hb.services
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?,
+        )
+        .bind(
+            hb.containers
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?,
+        )
+        .bind(os.distribution)
+        .bind(os.version)
+        .bind(os.kernel)
+        .bind(os.architecture)
+        .bind(cpu.cpu_model)
+        .bind(cpu.cpu_cores)
+        .bind(&hb.agent_version)
+        .bind(&hb.agent_mode)
+        .bind(hb.updates_available)
+        .bind(hb.security_updates)
+        .bind(hb.packages.as_ref().map(|_| now_ms)))
 }
 
 /// Match by guid first (hostname and id may change), then by id; register
