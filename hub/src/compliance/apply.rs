@@ -16,7 +16,9 @@ use homelabcmd_protocol::packs::{
 use serde::{Deserialize, Serialize};
 
 use crate::compliance::{self, CheckError};
-use crate::db::{self, now_ms, to_dt};
+use crate::db::{self, Db, now_ms, to_dt};
+use crate::notify::Outbox;
+use crate::remote::Exec;
 use crate::remote::executor::{ExecError, Wait};
 use crate::state::AppState;
 use homelabcmd_core::packs::apply_script::{self, RemoteStep};
@@ -126,20 +128,13 @@ pub async fn recover(state: &AppState) {
 
 /// The dry run: a fresh check and the plan made from it.
 pub async fn preview(
-    state: &AppState,
+    outbox: &Outbox,
+    exec: &dyn Exec,
     server_id: &str,
     pack: &ResolvedPack,
     actor: &str,
 ) -> Result<ApplyPreviewResponse, CheckError> {
-    let c = compliance::run_check(
-        &state.db,
-        &state.executor,
-        server_id,
-        pack,
-        actor,
-        Wait::Yes,
-    )
-    .await?;
+    let c = compliance::run_check(outbox, exec, server_id, pack, actor, Wait::Yes).await?;
     let p = plan::plan(pack, &c.report, &c.verdict);
     Ok(plan::preview(server_id, pack, &p))
 }
@@ -167,35 +162,49 @@ pub async fn start(
         .ok_or(sqlx::Error::RowNotFound)?;
     let (state, server_id, actor) = (state.clone(), server_id.to_string(), actor.to_string());
     tokio::spawn(async move {
-        let (status, progress, error) = run(&state, id, &server_id, &pack, &actor).await;
-        if let Err(e) = db::packs::finish_apply_run(
-            &state.db,
-            id,
-            status,
-            &progress.json(),
-            error.as_deref(),
-            now_ms(),
-        )
-        .await
-        {
-            tracing::error!(apply_id = id, error = %e, "storing the end of an apply run failed");
-        }
-        tracing::info!(
-            apply_id = id,
-            server_id,
-            pack = pack.id,
-            status,
-            completed = progress.items_completed,
-            failed = progress.items_failed,
-            "config apply finished"
-        );
+        let outbox = Outbox::from(&state);
+        run_and_finish(&outbox, &state.executor, id, &server_id, &pack, &actor).await;
     });
     Ok(row)
 }
 
+/// Run apply run `id` and store how it ended.
+async fn run_and_finish(
+    outbox: &Outbox,
+    exec: &dyn Exec,
+    id: i64,
+    server_id: &str,
+    pack: &ResolvedPack,
+    actor: &str,
+) {
+    let (status, progress, error) = run(outbox, exec, id, server_id, pack, actor).await;
+    if let Err(e) = db::packs::finish_apply_run(
+        &outbox.db,
+        id,
+        status,
+        &progress.json(),
+        error.as_deref(),
+        now_ms(),
+    )
+    .await
+    {
+        tracing::error!(apply_id = id, error = %e, "storing the end of an apply run failed");
+    }
+    tracing::info!(
+        apply_id = id,
+        server_id,
+        pack = pack.id,
+        status,
+        completed = progress.items_completed,
+        failed = progress.items_failed,
+        "config apply finished"
+    );
+}
+
 /// The run itself: (final status, progress, error).
 async fn run(
-    state: &AppState,
+    outbox: &Outbox,
+    exec: &dyn Exec,
     id: i64,
     server_id: &str,
     pack: &ResolvedPack,
@@ -205,18 +214,9 @@ async fn run(
         current_item: Some("checking the machine".into()),
         ..Progress::default()
     };
-    store(state, id, &progress).await;
+    store(&outbox.db, id, &progress).await;
     // The same check before (the plan) and after (the verdict).
-    let check = || {
-        compliance::run_check(
-            &state.db,
-            &state.executor,
-            server_id,
-            pack,
-            actor,
-            Wait::Yes,
-        )
-    };
+    let check = || compliance::run_check(outbox, exec, server_id, pack, actor, Wait::Yes);
     let c = match check().await {
         Ok(c) => c,
         Err(e) => {
@@ -232,7 +232,7 @@ async fn run(
     for step in &todo.steps {
         let items = step.items();
         progress.current_item = items.first().map(|(_, i)| i.clone());
-        store(state, id, &progress).await;
+        store(&outbox.db, id, &progress).await;
         let Some(remote) = apply_script::for_step(step) else {
             if let Step::Manual { reason, .. } = step {
                 for (t, item) in items {
@@ -241,11 +241,7 @@ async fn run(
             }
             continue;
         };
-        match state
-            .executor
-            .run_step(server_id, &remote, APPLY_ACTION, actor)
-            .await
-        {
+        match exec.run_step(server_id, &remote, APPLY_ACTION, actor).await {
             Ok(out) if out.success() => {
                 let backup = apply_script::reported_backup(&out.stdout);
                 for (t, item) in items {
@@ -270,7 +266,7 @@ async fn run(
         }
     }
     progress.current_item = Some("checking the result".into());
-    store(state, id, &progress).await;
+    store(&outbox.db, id, &progress).await;
     let after = check().await;
     progress.current_item = None;
     match after {
@@ -290,8 +286,8 @@ async fn run(
     }
 }
 
-async fn store(state: &AppState, id: i64, progress: &Progress) {
-    if let Err(e) = db::packs::set_apply_progress(&state.db, id, &progress.json()).await {
+async fn store(db: &Db, id: i64, progress: &Progress) {
+    if let Err(e) = db::packs::set_apply_progress(db, id, &progress.json()).await {
         tracing::warn!(apply_id = id, error = %e, "storing apply progress failed");
     }
 }
@@ -489,7 +485,8 @@ pub async fn other_packs<'a>(
 /// Remove the pack's files and environment variables from the machine,
 /// then drop it from the machine's assignment (`base` stays assigned).
 pub async fn remove(
-    state: &AppState,
+    db: &Db,
+    exec: &dyn Exec,
     server_id: &str,
     pack_id: &str,
     r: &Removal,
@@ -504,8 +501,7 @@ pub async fn remove(
         sudo: false,
         timeout: std::time::Duration::from_secs(15),
     };
-    let out = state
-        .executor
+    let out = exec
         .run_step(server_id, &home_step, REMOVE_ACTION, actor)
         .await?;
     let home = out.stdout_text().trim().to_string();
@@ -520,19 +516,16 @@ pub async fn remove(
         let path = plan::absolute(f, &home);
         let sudo = !f.starts_with("~/");
         let step = apply_script::restore_or_delete(f, &path, sudo);
-        let (action, backup_path, error) = match state
-            .executor
-            .run_step(server_id, &step, REMOVE_ACTION, actor)
-            .await
-        {
-            Ok(out) if out.success() => (
-                apply_script::reported_action(&out.stdout).unwrap_or_else(|| "deleted".into()),
-                apply_script::reported_backup(&out.stdout),
-                None,
-            ),
-            Ok(out) => ("failed".to_string(), None, Some(failure_text(&out))),
-            Err(e) => ("failed".to_string(), None, Some(e.to_string())),
-        };
+        let (action, backup_path, error) =
+            match exec.run_step(server_id, &step, REMOVE_ACTION, actor).await {
+                Ok(out) if out.success() => (
+                    apply_script::reported_action(&out.stdout).unwrap_or_else(|| "deleted".into()),
+                    apply_script::reported_backup(&out.stdout),
+                    None,
+                ),
+                Ok(out) => ("failed".to_string(), None, Some(failure_text(&out))),
+                Err(e) => ("failed".to_string(), None, Some(e.to_string())),
+            };
         let success = error.is_none();
         // The contract's words: a restored file counts as deleted (its
         // backup_path says what came back); one already gone is skipped.
@@ -574,11 +567,7 @@ pub async fn remove(
     }
     for k in &r.env_vars {
         let step = apply_script::unset_env(k);
-        let error = match state
-            .executor
-            .run_step(server_id, &step, REMOVE_ACTION, actor)
-            .await
-        {
+        let error = match exec.run_step(server_id, &step, REMOVE_ACTION, actor).await {
             Ok(out) if out.success() => None,
             Ok(out) => Some(failure_text(&out)),
             Err(e) => Some(e.to_string()),
@@ -607,10 +596,7 @@ pub async fn remove(
         }
         let step =
             apply_script::restore_backup(k, &plan::absolute(file, &home), !file.starts_with("~/"));
-        let r = state
-            .executor
-            .run_step(server_id, &step, REMOVE_ACTION, actor)
-            .await;
+        let r = exec.run_step(server_id, &step, REMOVE_ACTION, actor).await;
         let item = match r {
             Ok(out) if out.success() => {
                 let restored =
@@ -650,8 +636,7 @@ pub async fn remove(
     }
     if failed == 0 && pack_id != "base" && assigned.iter().any(|p| p == pack_id) {
         let keep: Vec<String> = assigned.iter().filter(|p| *p != pack_id).cloned().collect();
-        if let Err(e) = db::packs::set_assignment(&state.db, server_id, &keep, None, now_ms()).await
-        {
+        if let Err(e) = db::packs::set_assignment(db, server_id, &keep, None, now_ms()).await {
             tracing::error!(server_id, error = %e, "dropping a removed pack from the assignment failed");
         }
     }

@@ -6,8 +6,10 @@
 use std::time::{Duration, Instant};
 
 use crate::compliance::drift;
-use crate::db::{self, Db, now_ms};
-use crate::remote::executor::{ExecError, Executor, PackScript, Wait};
+use crate::db::{self, now_ms};
+use crate::notify::Outbox;
+use crate::remote::Exec;
+use crate::remote::executor::{ExecError, PackScript, Wait};
 use homelabcmd_core::packs::report::{self, Report};
 use homelabcmd_core::packs::{Comparison, ResolvedPack, check_script, compare};
 
@@ -39,12 +41,12 @@ pub enum CheckError {
     Db(#[from] sqlx::Error),
 }
 
-/// Check `server_id` against `pack` (one SSH exec, audited as
-/// [`CHECK_ACTION`] by `actor`) and store the result, then open, reword or
-/// resolve the machine's drift alert for the pack ([`drift::record`]).
+/// Check `server_id` against `pack` (one exec, audited as [`CHECK_ACTION`]
+/// by `actor`) and store the result, then open, reword or resolve the
+/// machine's drift alert for the pack ([`drift::record`]).
 pub async fn run_check(
-    db: &Db,
-    executor: &Executor,
+    outbox: &Outbox,
+    exec: &dyn Exec,
     server_id: &str,
     pack: &ResolvedPack,
     actor: &str,
@@ -57,7 +59,7 @@ pub async fn run_check(
         body: check_script::build(pack),
         timeout: CHECK_TIMEOUT,
     };
-    let out = executor.run_script(server_id, &script, actor, wait).await?;
+    let out = exec.run_script(server_id, &script, actor, wait).await?;
     let report = report::parse(&out.stdout, pack.counts());
     let verdict = compare(pack, &report);
     let duration_ms = started.elapsed().as_millis() as i64;
@@ -66,7 +68,7 @@ pub async fn run_check(
     // readable if it ever did.
     let mismatches = serde_json::to_string(&verdict.mismatches).unwrap_or_else(|_| "[]".into());
     let id = db::packs::insert_check(
-        db,
+        &outbox.db,
         &db::packs::NewCheck {
             server_id,
             pack_name: &pack.id,
@@ -82,7 +84,7 @@ pub async fn run_check(
     .await?;
     // The check is stored whatever happens to its alert; a failure here is
     // logged and the next check decides again.
-    if let Err(e) = drift::record(db, executor, server_id, pack, &verdict).await {
+    if let Err(e) = drift::record(outbox, server_id, pack, &verdict).await {
         tracing::warn!(server_id, pack = %pack.id, error = ?e, "updating the drift alert failed");
     }
     Ok(CheckOutcome {

@@ -1,7 +1,10 @@
 //! Everything the hub does on a machine goes through here: the audited
 //! executor over pooled SSH (`executor`, transport in `homelabcmd_ssh`) and
-//! the encryption of stored secrets (`crypto`). Credential resolution is pure
+//! the encryption of stored secrets (`crypto`). [`Exec`] is the seam
+//! compliance checks and pack apply run through. Credential resolution is pure
 //! (`homelabcmd_core::credentials`).
 
 pub mod crypto;
 pub mod executor;
+
+pub use executor::Exec;
