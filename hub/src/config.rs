@@ -291,7 +291,7 @@ impl Config {
         }
         if let Some((_, v)) = lookup("HOMELAB_CMD_ADDR_FILE") {
             let v = v.trim();
-            c.addr_file = (!v.is_empty()).then(|| PathBuf::from(v));
+            self.addr_file = (!v.is_empty()).then(|| PathBuf::from(v));
         }
         if let Some((src, v)) = lookup("HOMELAB_CMD_DATABASE_URL") {
             self.database_path = parse_database_url(&v).map_err(|m| bad(&src, m))?;

@@ -16,7 +16,9 @@ use homelabcmd_protocol::packs::{
 use serde::{Deserialize, Serialize};
 
 use crate::compliance::{self, CheckError};
-use crate::db::{self, now_ms, to_dt};
+use crate::db::{self, Db, now_ms, to_dt};
+use crate::notify::Outbox;
+use crate::remote::Exec;
 use crate::remote::executor::{ExecError, Wait};
 use crate::state::AppState;
 use homelabcmd_core::packs::apply_script::{self, RemoteStep};
@@ -126,20 +128,13 @@ pub async fn recover(state: &AppState) {
 
 /// The dry run: a fresh check and the plan made from it.
 pub async fn preview(
-    state: &AppState,
+    outbox: &Outbox,
+    exec: &dyn Exec,
     server_id: &str,
     pack: &ResolvedPack,
     actor: &str,
 ) -> Result<ApplyPreviewResponse, CheckError> {
-    let c = compliance::run_check(
-        &state.db,
-        &state.executor,
-        server_id,
-        pack,
-        actor,
-        Wait::Yes,
-    )
-    .await?;
+    let c = compliance::run_check(outbox, exec, server_id, pack, actor, Wait::Yes).await?;
     let p = plan::plan(pack, &c.report, &c.verdict);
     Ok(plan::preview(server_id, pack, &p))
 }
@@ -167,35 +162,49 @@ pub async fn start(
         .ok_or(sqlx::Error::RowNotFound)?;
     let (state, server_id, actor) = (state.clone(), server_id.to_string(), actor.to_string());
     tokio::spawn(async move {
-        let (status, progress, error) = run(&state, id, &server_id, &pack, &actor).await;
-        if let Err(e) = db::packs::finish_apply_run(
-            &state.db,
-            id,
-            status,
-            &progress.json(),
-            error.as_deref(),
-            now_ms(),
-        )
-        .await
-        {
-            tracing::error!(apply_id = id, error = %e, "storing the end of an apply run failed");
-        }
-        tracing::info!(
-            apply_id = id,
-            server_id,
-            pack = pack.id,
-            status,
-            completed = progress.items_completed,
-            failed = progress.items_failed,
-            "config apply finished"
-        );
+        let outbox = Outbox::from(&state);
+        run_and_finish(&outbox, &state.executor, id, &server_id, &pack, &actor).await;
     });
     Ok(row)
 }
 
+/// Run apply run `id` and store how it ended.
+async fn run_and_finish(
+    outbox: &Outbox,
+    exec: &dyn Exec,
+    id: i64,
+    server_id: &str,
+    pack: &ResolvedPack,
+    actor: &str,
+) {
+    let (status, progress, error) = run(outbox, exec, id, server_id, pack, actor).await;
+    if let Err(e) = db::packs::finish_apply_run(
+        &outbox.db,
+        id,
+        status,
+        &progress.json(),
+        error.as_deref(),
+        now_ms(),
+    )
+    .await
+    {
+        tracing::error!(apply_id = id, error = %e, "storing the end of an apply run failed");
+    }
+    tracing::info!(
+        apply_id = id,
+        server_id,
+        pack = pack.id,
+        status,
+        completed = progress.items_completed,
+        failed = progress.items_failed,
+        "config apply finished"
+    );
+}
+
 /// The run itself: (final status, progress, error).
 async fn run(
-    state: &AppState,
+    outbox: &Outbox,
+    exec: &dyn Exec,
     id: i64,
     server_id: &str,
     pack: &ResolvedPack,
@@ -205,18 +214,9 @@ async fn run(
         current_item: Some("checking the machine".into()),
         ..Progress::default()
     };
-    store(state, id, &progress).await;
+    store(&outbox.db, id, &progress).await;
     // The same check before (the plan) and after (the verdict).
-    let check = || {
-        compliance::run_check(
-            &state.db,
-            &state.executor,
-            server_id,
-            pack,
-            actor,
-            Wait::Yes,
-        )
-    };
+    let check = || compliance::run_check(outbox, exec, server_id, pack, actor, Wait::Yes);
     let c = match check().await {
         Ok(c) => c,
         Err(e) => {
@@ -232,7 +232,7 @@ async fn run(
     for step in &todo.steps {
         let items = step.items();
         progress.current_item = items.first().map(|(_, i)| i.clone());
-        store(state, id, &progress).await;
+        store(&outbox.db, id, &progress).await;
         let Some(remote) = apply_script::for_step(step) else {
             if let Step::Manual { reason, .. } = step {
                 for (t, item) in items {
@@ -241,11 +241,7 @@ async fn run(
             }
             continue;
         };
-        match state
-            .executor
-            .run_step(server_id, &remote, APPLY_ACTION, actor)
-            .await
-        {
+        match exec.run_step(server_id, &remote, APPLY_ACTION, actor).await {
             Ok(out) if out.success() => {
                 let backup = apply_script::reported_backup(&out.stdout);
                 for (t, item) in items {
@@ -270,7 +266,7 @@ async fn run(
         }
     }
     progress.current_item = Some("checking the result".into());
-    store(state, id, &progress).await;
+    store(&outbox.db, id, &progress).await;
     let after = check().await;
     progress.current_item = None;
     match after {
@@ -290,8 +286,8 @@ async fn run(
     }
 }
 
-async fn store(state: &AppState, id: i64, progress: &Progress) {
-    if let Err(e) = db::packs::set_apply_progress(&state.db, id, &progress.json()).await {
+async fn store(db: &Db, id: i64, progress: &Progress) {
+    if let Err(e) = db::packs::set_apply_progress(db, id, &progress.json()).await {
         tracing::warn!(apply_id = id, error = %e, "storing apply progress failed");
     }
 }
@@ -488,15 +484,14 @@ pub async fn other_packs<'a>(
 
 /// Where a removal's commands run, and who they are audited as.
 struct RemoveTarget<'a> {
-    state: &'a AppState,
+    exec: &'a dyn Exec,
     server_id: &'a str,
     actor: &'a str,
 }
 
 impl RemoveTarget<'_> {
     async fn run(&self, step: &RemoteStep) -> Result<homelabcmd_ssh::ExecOutput, ExecError> {
-        self.state
-            .executor
+        self.exec
             .run_step(self.server_id, step, REMOVE_ACTION, self.actor)
             .await
     }
@@ -528,7 +523,8 @@ struct RemoveTally {
 /// Remove the pack's files and environment variables from the machine,
 /// then drop it from the machine's assignment (`base` stays assigned).
 pub async fn remove(
-    state: &AppState,
+    db: &Db,
+    exec: &dyn Exec,
     server_id: &str,
     pack_id: &str,
     r: &Removal,
@@ -536,7 +532,7 @@ pub async fn remove(
     actor: &str,
 ) -> Result<RemoveResponse, ExecError> {
     let target = RemoveTarget {
-        state,
+        exec,
         server_id,
         actor,
     };
@@ -564,7 +560,7 @@ pub async fn remove(
         restore_config_file(&target, &home, k, file, &mut t).await;
     }
     if t.failed == 0 && pack_id != "base" && assigned.iter().any(|p| p == pack_id) {
-        drop_assignment(state, server_id, pack_id, assigned).await;
+        drop_assignment(db, server_id, pack_id, assigned).await;
     }
     Ok(RemoveResponse {
         server_id: server_id.into(),
@@ -708,9 +704,9 @@ async fn restore_config_file(
 
 /// After a clean removal the pack leaves the machine's assignment; a
 /// failure here is logged (the host is already clean).
-async fn drop_assignment(state: &AppState, server_id: &str, pack_id: &str, assigned: &[String]) {
+async fn drop_assignment(db: &Db, server_id: &str, pack_id: &str, assigned: &[String]) {
     let keep: Vec<String> = assigned.iter().filter(|p| *p != pack_id).cloned().collect();
-    if let Err(e) = db::packs::set_assignment(&state.db, server_id, &keep, None, now_ms()).await {
+    if let Err(e) = db::packs::set_assignment(db, server_id, &keep, None, now_ms()).await {
         tracing::error!(server_id, error = %e, "dropping a removed pack from the assignment failed");
     }
 }
@@ -803,5 +799,362 @@ mod tests {
             ..row
         });
         assert_eq!(garbage.items_total, 0);
+    }
+
+    // ------------------------------------------- runs against a scripted host
+
+    use homelabcmd_core::packs::compare;
+    use homelabcmd_core::packs::report;
+    use homelabcmd_ssh::SshError;
+
+    use crate::compliance::CHECK_ACTION;
+    use crate::compliance::testing::{self, GITCONFIG, HOME, SERVER};
+    use crate::remote::scripted::{Call, ScriptedExec, ok, output};
+
+    fn step_call(audit_action: &'static str, step: RemoteStep) -> Call {
+        Call::Step {
+            server_id: SERVER.into(),
+            audit_action,
+            actor: "t".into(),
+            step,
+        }
+    }
+
+    fn is_check(c: &Call) -> bool {
+        matches!(c, Call::Script { audit_action, label, .. }
+            if *audit_action == CHECK_ACTION && label == "pack check: dev")
+    }
+
+    /// The commands the plan made from `host_report` runs.
+    fn planned_steps(pack: &ResolvedPack, host_report: &[u8]) -> Vec<RemoteStep> {
+        let r = report::parse(host_report, pack.counts());
+        let verdict = compare(pack, &r);
+        plan::plan(pack, &r, &verdict)
+            .steps
+            .iter()
+            .filter_map(apply_script::for_step)
+            .collect()
+    }
+
+    /// Start run `id` as the API does, run it to the end against `exec`,
+    /// and read back the stored row.
+    async fn apply_with(
+        outbox: &Outbox,
+        exec: &ScriptedExec,
+    ) -> (db::packs::ApplyRunRow, ApplyStatusResponse) {
+        let pack = testing::pack();
+        let id = db::packs::start_apply_run(
+            &outbox.db,
+            SERVER,
+            "dev",
+            "t",
+            &Progress::default().json(),
+            now_ms(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        run_and_finish(outbox, exec, id, SERVER, &pack, "t").await;
+        let row = db::packs::apply_run(&outbox.db.read, SERVER, id)
+            .await
+            .unwrap()
+            .unwrap();
+        (row.clone(), status_response(row))
+    }
+
+    fn results(s: &ApplyStatusResponse) -> Vec<(String, String, String, bool)> {
+        s.items
+            .iter()
+            .map(|i| {
+                (
+                    i.item_type.clone().unwrap_or_default(),
+                    i.item.clone(),
+                    i.action.clone(),
+                    i.success,
+                )
+            })
+            .collect()
+    }
+
+    fn item(t: &str, item: &str, action: &str, success: bool) -> (String, String, String, bool) {
+        (t.into(), item.into(), action.into(), success)
+    }
+
+    #[tokio::test]
+    async fn apply_runs_the_plans_steps_in_order_and_records_each_item_and_the_recheck() {
+        let (outbox, _dir) = testing::outbox().await;
+        let pack = testing::pack();
+        let after = testing::report(&[
+            testing::gitconfig(GITCONFIG),
+            testing::local_bin(true),
+            testing::jq(false),
+            testing::editor(Some("vim")),
+        ]);
+        let exec = ScriptedExec::new([
+            Ok(ok(testing::drifted())),
+            Ok(ok("")),
+            Ok(ok(format!("backup\t{HOME}/.gitconfig.homelabcmd.bak\n"))),
+            Ok(output(
+                100,
+                "",
+                "Reading package lists...\nE: Unable to locate package jq\n",
+            )),
+            Ok(ok("")),
+            Ok(ok(after)),
+        ]);
+        let (row, s) = apply_with(&outbox, &exec).await;
+
+        // Directories, files, packages, settings: each step once, as planned.
+        let steps = planned_steps(&pack, &testing::drifted());
+        let labels: Vec<&str> = steps.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "create directory ~/.local/bin",
+                "write ~/.gitconfig",
+                "apt-get install jq",
+                "set EDITOR in the login profile"
+            ]
+        );
+        let write = &steps[1];
+        assert_eq!(write.stdin.as_deref(), Some(GITCONFIG.as_bytes()));
+        assert_eq!(
+            write.argv[4..],
+            [
+                format!("{HOME}/.gitconfig"),
+                "0644".to_string(),
+                "-".to_string(),
+                compare::sha256_hex(testing::HOST_GITCONFIG.as_bytes()),
+            ]
+        );
+        let sudo: Vec<bool> = steps.iter().map(|s| s.sudo).collect();
+        assert_eq!(sudo, [false, false, true, false]);
+        let calls = exec.calls();
+        assert_eq!(calls.len(), 6);
+        assert!(is_check(&calls[0]) && is_check(&calls[5]), "{calls:?}");
+        let want: Vec<Call> = steps
+            .into_iter()
+            .map(|s| step_call(APPLY_ACTION, s))
+            .collect();
+        assert_eq!(calls[1..5], want);
+
+        // The failed install is recorded and the next step still runs; the
+        // re-check is stored and linked.
+        assert_eq!((row.status.as_str(), row.error), ("completed", None));
+        assert_eq!(
+            results(&s),
+            [
+                item("directory", "~/.local/bin", "directory_created", true),
+                item("file", "~/.gitconfig", "updated", true),
+                item("package", "jq", "failed", false),
+                item("setting", "EDITOR", "set", true),
+            ]
+        );
+        assert_eq!(
+            s.items[1].backup_path.as_deref(),
+            Some("/home/alice/.gitconfig.homelabcmd.bak")
+        );
+        assert_eq!(
+            s.items[2].error.as_deref(),
+            Some(
+                "Reading package lists... / E: Unable to locate package jq (exit code 100) — \
+                 the host's package lists may be stale: run apt-get update on it"
+            )
+        );
+        assert_eq!(
+            (s.items_total, s.items_completed, s.items_failed),
+            (4, 3, 1)
+        );
+        let latest = db::packs::latest_check(&outbox.db.read, SERVER, "dev")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            s.recheck,
+            Some(ApplyRecheck {
+                check_id: latest.id,
+                is_compliant: false,
+                mismatch_count: 1,
+            })
+        );
+        assert_eq!(
+            db::packs::count_checks(&outbox.db.read, SERVER)
+                .await
+                .unwrap(),
+            2
+        );
+    }
+
+    #[tokio::test]
+    async fn a_step_that_cannot_run_stops_the_apply() {
+        let (outbox, _dir) = testing::outbox().await;
+        let exec = ScriptedExec::new([
+            Ok(ok(testing::drifted())),
+            Ok(ok("")),
+            Err(ExecError::Ssh(SshError::ConnectFailed {
+                addr: "nas.lan:22".into(),
+                reason: "connection refused".into(),
+            })),
+        ]);
+        let (row, s) = apply_with(&outbox, &exec).await;
+        // No further step, no re-check.
+        assert_eq!(exec.calls().len(), 3);
+        assert_eq!(exec.unused(), 0);
+        assert_eq!(row.status, "failed");
+        assert_eq!(
+            row.error.as_deref(),
+            Some("stopped: could not connect to nas.lan:22: connection refused")
+        );
+        assert_eq!(
+            results(&s),
+            [
+                item("directory", "~/.local/bin", "directory_created", true),
+                item("file", "~/.gitconfig", "failed", false),
+            ]
+        );
+        assert_eq!((s.items_total, s.recheck), (4, None));
+        assert_eq!(
+            db::packs::count_checks(&outbox.db.read, SERVER)
+                .await
+                .unwrap(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn applying_a_compliant_pack_runs_no_step() {
+        let (outbox, _dir) = testing::outbox().await;
+        let exec = ScriptedExec::new([Ok(ok(testing::compliant())), Ok(ok(testing::compliant()))]);
+        let (row, s) = apply_with(&outbox, &exec).await;
+        let calls = exec.calls();
+        assert_eq!(calls.len(), 2);
+        assert!(calls.iter().all(is_check), "{calls:?}");
+        assert_eq!((row.status.as_str(), row.error), ("completed", None));
+        assert_eq!((s.items_total, s.items.len()), (0, 0));
+        let recheck = s.recheck.unwrap();
+        assert_eq!((recheck.is_compliant, recheck.mismatch_count), (true, 0));
+    }
+
+    #[tokio::test]
+    async fn the_dry_run_checks_and_runs_no_step() {
+        let (outbox, _dir) = testing::outbox().await;
+        let exec = ScriptedExec::new([Ok(ok(testing::drifted()))]);
+        let p = preview(&outbox, &exec, SERVER, &testing::pack(), "t")
+            .await
+            .unwrap();
+        assert_eq!((p.total_items, p.needs_sudo), (4, true));
+        let calls = exec.calls();
+        assert_eq!(calls.len(), 1);
+        assert!(is_check(&calls[0]), "{calls:?}");
+    }
+
+    #[tokio::test]
+    async fn remove_restores_or_deletes_only_what_the_removal_says() {
+        let (outbox, _dir) = testing::outbox().await;
+        let set = packs(&[
+            (
+                "base",
+                "name: B\nitems:\n  files:\n    - path: ~/.shared\n      content: \"b\\n\"\n",
+            ),
+            (
+                "dev",
+                "name: D\nitems:\n  files:\n    - path: ~/.gitconfig\n      content: \"g\\n\"\n    - path: /etc/motd\n      content: \"hi\\n\"\n    - path: ~/.only-checked\n    - path: ~/.shared\n      content: \"b\\n\"\n  packages:\n    - name: jq\n  settings:\n    - key: EDITOR\n      expected: vim\n      type: env_var\n    - key: level\n      expected: info\n      type: config\n      file: /etc/app.conf\n",
+            ),
+        ]);
+        let r = removal(&set.own["dev"].doc.items, &[set.get("base").unwrap()]);
+        let assigned = ["base".to_string(), "dev".to_string()];
+        let exec = ScriptedExec::new([
+            Ok(ok(format!("{HOME}\n"))),
+            Ok(ok(format!("restored\t{HOME}/.gitconfig.homelabcmd.bak\n"))),
+            Ok(ok("deleted\t-\n")),
+            Ok(ok("")),
+            Ok(ok("kept\t-\n")),
+        ]);
+        let done = remove(&outbox.db, &exec, SERVER, "dev", &r, &assigned, "t")
+            .await
+            .unwrap();
+
+        let calls = exec.calls();
+        let Call::Step { step: home, .. } = &calls[0] else {
+            panic!("{calls:?}")
+        };
+        assert_eq!((home.label.as_str(), home.sudo), ("read $HOME", false));
+        assert_eq!(
+            calls[1..],
+            [
+                step_call(
+                    REMOVE_ACTION,
+                    apply_script::restore_or_delete(
+                        "~/.gitconfig",
+                        "/home/alice/.gitconfig",
+                        false
+                    )
+                ),
+                step_call(
+                    REMOVE_ACTION,
+                    apply_script::restore_or_delete("/etc/motd", "/etc/motd", true)
+                ),
+                step_call(REMOVE_ACTION, apply_script::unset_env("EDITOR")),
+                step_call(
+                    REMOVE_ACTION,
+                    apply_script::restore_backup("level", "/etc/app.conf", true)
+                ),
+            ]
+        );
+
+        let got: Vec<_> = done
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.item_type.as_str(),
+                    i.item.as_str(),
+                    i.action.as_str(),
+                    i.success,
+                    i.backup_path.as_deref(),
+                    i.note.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "file",
+                    "~/.gitconfig",
+                    "deleted",
+                    true,
+                    Some("/home/alice/.gitconfig.homelabcmd.bak"),
+                    Some("the file HomelabCmd replaced is back from its backup")
+                ),
+                ("file", "/etc/motd", "deleted", true, None, None),
+                ("package", "jq", "skipped", true, None, Some(PACKAGE_NOTE)),
+                ("setting", "EDITOR", "removed", true, None, None),
+                (
+                    "setting",
+                    "level",
+                    "skipped",
+                    true,
+                    None,
+                    Some("/etc/app.conf has no backup from HomelabCmd: left as it is")
+                ),
+            ]
+        );
+        assert!(done.success);
+        assert_eq!(
+            (
+                done.items_deleted,
+                done.items_skipped,
+                done.items_removed,
+                done.items_failed
+            ),
+            (2, 2, 1, 0)
+        );
+        // Removed cleanly: the pack leaves the machine's assignment.
+        let row = db::packs::assignment(&outbox.db.read, SERVER)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.packs.as_deref(), Some(r#"["base"]"#));
     }
 }

@@ -19,8 +19,7 @@ use homelabcmd_protocol::packs::DiffMismatchItem;
 
 use crate::alerts::runner::event_from_row;
 use crate::db::{self, Db, now_ms};
-use crate::notify::{self, AlertEvent, EventKind};
-use crate::remote::executor::Executor;
+use crate::notify::{self, AlertEvent, EventKind, Outbox};
 use homelabcmd_core::alerts::engine::Severity;
 use homelabcmd_core::packs::{Comparison, ResolvedPack, fleet};
 
@@ -174,12 +173,12 @@ async fn tracked(db: &Db, server_id: &str, pack: &str) -> sqlx::Result<bool> {
 /// Open, reword or resolve the drift alert of `pack` on `server_id` after
 /// a stored check, with its notifications.
 pub async fn record(
-    db: &Db,
-    executor: &Executor,
+    outbox: &Outbox,
     server_id: &str,
     pack: &ResolvedPack,
     c: &Comparison,
 ) -> anyhow::Result<()> {
+    let db = &outbox.db;
     let v = verdict(c, pack, server_id);
     if v == Verdict::Inconclusive {
         return Ok(());
@@ -199,7 +198,7 @@ pub async fn record(
         .display_name
         .clone()
         .unwrap_or(server.hostname.clone());
-    let config = executor.config();
+    let config = &outbox.config;
     let notif = notify::load_settings(db).await?;
     let channels = notify::channels(&notif, config);
     let link = notify::machine_link(config.external_url.as_deref(), server_id);
@@ -269,7 +268,7 @@ pub async fn record(
     }
     tx.commit().await.context("committing the drift alert")?;
     if queued {
-        executor.notifier_wake().notify_one();
+        outbox.wake.notify_one();
     }
     Ok(())
 }
@@ -457,11 +456,11 @@ mod tests {
             slack_webhook_url: Some("https://hooks.example/services/x".into()),
             ..Config::default()
         };
-        let ex = Executor::new(
-            db.clone(),
-            Arc::new(config),
-            Arc::new(tokio::sync::Notify::new()),
-        );
+        let notifications = Outbox {
+            db: db.clone(),
+            config: Arc::new(config),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        };
         // A server follows `base` by default.
         let base = ResolvedPack {
             id: "base".into(),
@@ -487,7 +486,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
 
-        record(&db, &ex, "nas", &base, &missing("/etc/a"))
+        record(&notifications, "nas", &base, &missing("/etc/a"))
             .await
             .unwrap();
         let a = active().await.expect("drift opens an alert");
@@ -507,10 +506,10 @@ mod tests {
 
         // The same drift: nothing new. Other drift: same alert, new text,
         // no message. An unreadable report: nothing.
-        record(&db, &ex, "nas", &base, &missing("/etc/a"))
+        record(&notifications, "nas", &base, &missing("/etc/a"))
             .await
             .unwrap();
-        record(&db, &ex, "nas", &base, &missing("/etc/b"))
+        record(&notifications, "nas", &base, &missing("/etc/b"))
             .await
             .unwrap();
         let unreadable = comparison(
@@ -521,7 +520,9 @@ mod tests {
             )],
             0,
         );
-        record(&db, &ex, "nas", &base, &unreadable).await.unwrap();
+        record(&notifications, "nas", &base, &unreadable)
+            .await
+            .unwrap();
         let b = active().await.unwrap();
         assert_eq!(b.id, a.id);
         assert!(b.message.unwrap().contains("/etc/b (missing file)"));
@@ -529,7 +530,7 @@ mod tests {
 
         // Fixed: resolved by itself, and the resolution is sent.
         let fixed = comparison(vec![], 0);
-        record(&db, &ex, "nas", &base, &fixed).await.unwrap();
+        record(&notifications, "nas", &base, &fixed).await.unwrap();
         assert!(active().await.is_none());
         let row = db::alerts::get(&db, a.id).await.unwrap().unwrap();
         assert_eq!((row.status.as_str(), row.auto_resolved), ("resolved", true));
@@ -540,26 +541,26 @@ mod tests {
 
         // Maintenance mode: the alert is recorded, nothing is sent.
         assert!(db::servers::set_paused(&db, "nas", true).await.unwrap());
-        record(&db, &ex, "nas", &base, &missing("/etc/a"))
+        record(&notifications, "nas", &base, &missing("/etc/a"))
             .await
             .unwrap();
         assert!(active().await.is_some());
         assert_eq!(outbox().await.len(), 2);
-        record(&db, &ex, "nas", &base, &fixed).await.unwrap();
+        record(&notifications, "nas", &base, &fixed).await.unwrap();
         assert_eq!(outbox().await.len(), 2, "never announced, so no resolution");
 
         // Drift detection off, or a pack the machine does not follow: no alert.
         db::packs::set_assignment(&db, "nas", &["base".into()], Some(false), 0)
             .await
             .unwrap();
-        record(&db, &ex, "nas", &base, &missing("/etc/a"))
+        record(&notifications, "nas", &base, &missing("/etc/a"))
             .await
             .unwrap();
         assert!(active().await.is_none());
         db::packs::set_assignment(&db, "nas", &["base".into()], Some(true), 0)
             .await
             .unwrap();
-        record(&db, &ex, "nas", &pack(), &missing("/etc/a"))
+        record(&notifications, "nas", &pack(), &missing("/etc/a"))
             .await
             .unwrap();
         let other = db::drift::active_alert(&db.read, "nas", "config_drift:developer-lite")

@@ -9,5 +9,7 @@ pub mod check;
 pub mod drift;
 pub mod packs_dir;
 pub mod scheduler;
+#[cfg(test)]
+mod testing;
 
 pub use check::{CHECK_ACTION, CHECK_TIMEOUT, CheckError, CheckOutcome, run_check};

@@ -33,6 +33,7 @@ use tokio::task::JoinSet;
 
 use crate::compliance::{self, CheckError};
 use crate::db::{self, now_ms};
+use crate::notify::Outbox;
 use crate::remote::executor::{self, ExecError, Mode, Wait};
 use crate::state::AppState;
 use homelabcmd_core::packs::fleet;
@@ -282,12 +283,13 @@ async fn check_machine(state: Arc<AppState>, d: Due) -> Vec<(String, String)> {
             .map(|p| (d.server_id.clone(), p))
             .collect();
     }
+    let outbox = Outbox::from(&*state);
     for pack_id in d.packs {
         let Some(pack) = state.packs.get(&pack_id) else {
             continue;
         };
         let r = compliance::run_check(
-            &state.db,
+            &outbox,
             &state.executor,
             &d.server_id,
             pack,

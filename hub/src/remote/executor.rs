@@ -133,7 +133,7 @@ pub enum ExecError {
     Db(#[from] sqlx::Error),
 }
 
-/// A generated read-only shell script for [`Executor::run_script`].
+/// A generated read-only shell script for [`Exec::run_script`].
 pub struct PackScript {
     /// Audit action name, e.g. `config_check`.
     pub audit_action: &'static str,
@@ -149,6 +149,32 @@ pub struct PackScript {
 pub enum Wait {
     Yes,
     No,
+}
+
+/// What compliance checks and pack apply/removal need from a machine: the
+/// seam between them and SSH. [`Executor`] is the real one (pooled SSH,
+/// credentials, per-machine limits, audit); unit tests of `compliance`
+/// use a scripted double. Boxed futures keep it usable as `&dyn Exec`.
+pub trait Exec: Send + Sync {
+    /// Run a generated read-only script (a pack's compliance check) as
+    /// `sh -c <script>`, without sudo. `Ok` whatever the exit code.
+    fn run_script<'a>(
+        &'a self,
+        server_id: &'a str,
+        script: &'a PackScript,
+        actor: &'a str,
+        wait: Wait,
+    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>>;
+
+    /// Run one step of a pack apply or removal, with sudo when the step
+    /// needs it; queues for a slot. `Ok` whatever the exit code.
+    fn run_step<'a>(
+        &'a self,
+        server_id: &'a str,
+        step: &'a RemoteStep,
+        audit_action: &'static str,
+        actor: &'a str,
+    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>>;
 }
 
 /// A resolved connection: the pool's target, the sudo plan source, and a
@@ -216,11 +242,10 @@ pub struct Executor {
     db: Db,
     config: Arc<Config>,
     slots: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
-    /// Wakes the notification worker (alerts raised on the executor's path).
-    wake: Arc<Notify>,
 }
 
 impl Executor {
+    /// `wake` wakes the notification worker after the host-key alert.
     pub fn new(db: Db, config: Arc<Config>, wake: Arc<Notify>) -> Self {
         let c = &config.ssh;
         let pool_config = PoolConfig {
@@ -232,7 +257,7 @@ impl Executor {
         let store = Arc::new(DbHostKeyStore {
             db: db.clone(),
             config: config.clone(),
-            wake: wake.clone(),
+            wake,
             scan: MemoryHostKeyStore::new(),
         });
         Self {
@@ -240,23 +265,11 @@ impl Executor {
             db,
             config,
             slots: Arc::default(),
-            wake,
         }
     }
 
     pub fn pool(&self) -> &SshPool {
         &self.pool
-    }
-
-    /// The hub configuration (notification channels, external URL) for
-    /// services that raise alerts after a run (`drift`).
-    pub fn config(&self) -> &Arc<Config> {
-        &self.config
-    }
-
-    /// Wakes the notification worker after outbox rows were committed.
-    pub fn notifier_wake(&self) -> &Arc<Notify> {
-        &self.wake
     }
 
     fn cipher(&self) -> Result<Cipher, CryptoError> {
@@ -487,65 +500,6 @@ impl Executor {
         Ok(result?)
     }
 
-    /// Run a generated read-only script (a pack's compliance check) as
-    /// `sh -c <script>`, without sudo. Audited like [`Executor::run`], under
-    /// `script.audit_action` with argv `sh -c <script.label>`: the audit trail
-    /// names the pack, never the script body.
-    pub async fn run_script(
-        &self,
-        server_id: &str,
-        script: &PackScript,
-        actor: &str,
-        wait: Wait,
-    ) -> Result<ExecOutput, ExecError> {
-        let audit_argv = vec![
-            "sh".to_owned(),
-            "-c".to_owned(),
-            format!("<{}>", script.label),
-        ];
-        let request = ExecRequest::new(["sh", "-c", script.body.as_str()]).timeout(script.timeout);
-        self.run_generated(
-            server_id,
-            (script.audit_action, audit_argv, &script.label),
-            request,
-            false,
-            actor,
-            wait,
-        )
-        .await
-    }
-
-    /// Run one step of a pack apply or removal (a fixed script whose pack
-    /// values are arguments; file content on stdin), with sudo when the
-    /// step needs it. Audited under `audit_action` with the step's label as
-    /// argv: never the script, the content or a secret. Queues for a slot.
-    pub async fn run_step(
-        &self,
-        server_id: &str,
-        step: &RemoteStep,
-        audit_action: &'static str,
-        actor: &str,
-    ) -> Result<ExecOutput, ExecError> {
-        let mut request = ExecRequest::new(step.argv.iter().cloned()).timeout(step.timeout);
-        if let Some(data) = &step.stdin {
-            request = request.stdin(data.clone());
-        }
-        let label = if step.sudo {
-            format!("{} (sudo)", step.label)
-        } else {
-            step.label.clone()
-        };
-        self.run_generated(
-            server_id,
-            (audit_action, vec![step.label.clone()], &label),
-            request,
-            step.sudo,
-            actor,
-            Wait::Yes,
-        )
-        .await
-    }
-
     /// Generated commands (pack checks, apply steps): audited under
     /// `audit.0` with `audit.1` as argv and `audit.2` in the reason,
     /// never the request's own argv or stdin.
@@ -613,6 +567,66 @@ impl Executor {
             self.pool.close_target(&r.target).await;
         }
         Ok(true)
+    }
+}
+
+impl Exec for Executor {
+    /// Audited like [`Executor::run`], under `script.audit_action` with argv
+    /// `sh -c <script.label>`: the audit trail names the pack, never the
+    /// script body.
+    fn run_script<'a>(
+        &'a self,
+        server_id: &'a str,
+        script: &'a PackScript,
+        actor: &'a str,
+        wait: Wait,
+    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
+        let audit_argv = vec![
+            "sh".to_owned(),
+            "-c".to_owned(),
+            format!("<{}>", script.label),
+        ];
+        let request = ExecRequest::new(["sh", "-c", script.body.as_str()]).timeout(script.timeout);
+        Box::pin(self.run_generated(
+            server_id,
+            (script.audit_action, audit_argv, &script.label),
+            request,
+            false,
+            actor,
+            wait,
+        ))
+    }
+
+    /// A fixed script whose pack values are arguments, file content on
+    /// stdin. Audited under `audit_action` with the step's label as argv:
+    /// never the script, the content or a secret.
+    fn run_step<'a>(
+        &'a self,
+        server_id: &'a str,
+        step: &'a RemoteStep,
+        audit_action: &'static str,
+        actor: &'a str,
+    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
+        let mut request = ExecRequest::new(step.argv.iter().cloned()).timeout(step.timeout);
+        if let Some(data) = &step.stdin {
+            request = request.stdin(data.clone());
+        }
+        let label = if step.sudo {
+            format!("{} (sudo)", step.label)
+        } else {
+            step.label.clone()
+        };
+        Box::pin(async move {
+            self.run_generated(
+                server_id,
+                (audit_action, vec![step.label.clone()], &label),
+                request,
+                step.sudo,
+                actor,
+                Wait::Yes,
+            )
+            .await
+        })
     }
 }
 

@@ -22,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::extract::exec_error;
 use crate::http::extract::int_param;
 use crate::http::validate::{ApiJson, Checker, Validate};
+use crate::notify::Outbox;
 use crate::remote::executor::{ExecError, Wait};
 use crate::state::AppState;
 use homelabcmd_core::packs::fleet::{self, AssignmentError};
@@ -208,7 +209,7 @@ pub async fn check_server_compliance(
         .get(&body.pack_name)
         .ok_or_else(|| pack_not_found(&body.pack_name))?;
     let c = compliance::run_check(
-        &state.db,
+        &Outbox::from(&state),
         &state.executor,
         &server_id,
         pack,
@@ -388,9 +389,15 @@ pub async fn apply_config_pack(
         .get(&body.pack_name)
         .ok_or_else(|| pack_not_found(&body.pack_name))?;
     if body.dry_run {
-        let preview = apply::preview(&state, &server_id, pack, API_ACTOR)
-            .await
-            .map_err(check_error)?;
+        let preview = apply::preview(
+            &Outbox::from(&state),
+            &state.executor,
+            &server_id,
+            pack,
+            API_ACTOR,
+        )
+        .await
+        .map_err(check_error)?;
         return Ok((StatusCode::ACCEPTED, Json(ApplyAnswer::Preview(preview))));
     }
     let row = apply::start(&state, &server_id, pack.clone(), API_ACTOR)
@@ -477,7 +484,8 @@ pub async fn remove_config_pack(
         ))));
     }
     let done = apply::remove(
-        &state,
+        &state.db,
+        &state.executor,
         &server_id,
         &body.pack_name,
         &removal,
