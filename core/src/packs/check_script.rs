@@ -7,7 +7,7 @@
 use crate::shell::shell_quote;
 
 use super::loader::ResolvedPack;
-use super::model::{PackPath, SettingType, setting_command};
+use super::model::{PackPath, SettingItem, SettingType, setting_command};
 use super::report::{FOOTER, HEADER};
 
 /// Files up to this size come back whole when their hash is not the
@@ -172,43 +172,49 @@ pub fn build(pack: &ResolvedPack) -> String {
         s.push_str(&format!("hlc_pkg {i} {}\n", shell_quote(p.name.as_str())));
     }
     for (i, set) in items.settings.iter().enumerate() {
-        match set.kind {
-            SettingType::EnvVar => {
-                // The login environment (/etc/profile, ~/.profile): what a
-                // new session sees. Markers fence the value from anything
-                // the profile prints; `+1` tells unset from empty.
-                let inner = format!(
-                    "printf '\\036%s\\036%s\\036' \"${{{k}+1}}\" \"${{{k}-}}\"",
-                    k = set.key
-                );
-                s.push_str(&format!(
-                    "if command -v bash >/dev/null 2>&1; then hlc_sh=bash; else hlc_sh=sh; fi\n\
-                     printf 'S\\t%s\\tb:%s\\n' {i} \"$($hlc_sh -l -c {} </dev/null 2>/dev/null | hlc_b64)\"\n",
-                    shell_quote(&inner)
-                ));
-            }
-            SettingType::Config => {
-                let file = set
-                    .file
-                    .as_ref()
-                    .map(shell_path)
-                    .unwrap_or_else(|| "''".into());
-                s.push_str(&format!("hlc_file_text {i} {file}\n"));
-            }
-            SettingType::Command => {
-                // Only fixed text from the whitelist reaches the shell.
-                let cmd = setting_command(&set.key).unwrap_or("false");
-                s.push_str(&format!(
-                    "printf 'S\\t%s\\tb:%s\\n' {i} \"$( ( {cmd} ) 2>/dev/null </dev/null | head -c 4096 | hlc_b64)\"\n"
-                ));
-            }
-        }
+        s.push_str(&setting_line(i, set));
     }
     for (i, v) in items.services.iter().enumerate() {
         s.push_str(&format!("hlc_svc {i} {}\n", shell_quote(v.name.as_str())));
     }
     s.push_str(&format!("printf '%s\\n' {FOOTER}\n"));
     s
+}
+
+/// The line that reads one setting: the login environment, a config
+/// file's text, or a whitelisted command's output.
+fn setting_line(i: usize, set: &SettingItem) -> String {
+    match set.kind {
+        SettingType::EnvVar => {
+            // The login environment (/etc/profile, ~/.profile): what a
+            // new session sees. Markers fence the value from anything
+            // the profile prints; `+1` tells unset from empty.
+            let inner = format!(
+                "printf '\\036%s\\036%s\\036' \"${{{k}+1}}\" \"${{{k}-}}\"",
+                k = set.key
+            );
+            format!(
+                "if command -v bash >/dev/null 2>&1; then hlc_sh=bash; else hlc_sh=sh; fi\n\
+                 printf 'S\\t%s\\tb:%s\\n' {i} \"$($hlc_sh -l -c {} </dev/null 2>/dev/null | hlc_b64)\"\n",
+                shell_quote(&inner)
+            )
+        }
+        SettingType::Config => {
+            let file = set
+                .file
+                .as_ref()
+                .map(shell_path)
+                .unwrap_or_else(|| "''".into());
+            format!("hlc_file_text {i} {file}\n")
+        }
+        SettingType::Command => {
+            // Only fixed text from the whitelist reaches the shell.
+            let cmd = setting_command(&set.key).unwrap_or("false");
+            format!(
+                "printf 'S\\t%s\\tb:%s\\n' {i} \"$( ( {cmd} ) 2>/dev/null </dev/null | head -c 4096 | hlc_b64)\"\n"
+            )
+        }
+    }
 }
 
 #[cfg(test)]

@@ -213,48 +213,7 @@ fn parse_line(line: &str, r: &mut Report) -> Result<(), String> {
             }
         }
         tag @ ("F" | "D") => {
-            let obs = match f[..] {
-                [_, _, "0"] => PathObs::Missing,
-                [_, _, "1", kind, mode, owner, hash, content] => {
-                    let kind = match kind {
-                        "f" => PathKind::File,
-                        "d" => PathKind::Directory,
-                        "l" => PathKind::BrokenLink,
-                        "o" => PathKind::Other,
-                        _ => return Err(format!("unknown file type `{}`", clip(kind))),
-                    };
-                    let mode = match mode {
-                        "-" => None,
-                        m => Some(
-                            u32::from_str_radix(m, 8)
-                                .ok()
-                                .filter(|v| *v <= 0o7777)
-                                .ok_or_else(|| format!("bad mode `{}`", clip(m)))?,
-                        ),
-                    };
-                    let owner = (owner != "-").then(|| owner.to_string());
-                    if owner.as_deref().is_some_and(|o| !word(o)) {
-                        return Err("bad owner".into());
-                    }
-                    let unreadable = hash == "unreadable";
-                    let sha256 = match hash {
-                        "-" | "unreadable" => None,
-                        h if h.len() == 64 && h.bytes().all(|c| c.is_ascii_hexdigit()) => {
-                            Some(h.to_ascii_lowercase())
-                        }
-                        h => return Err(format!("bad sha256 `{}`", clip(h))),
-                    };
-                    PathObs::Present {
-                        kind,
-                        mode,
-                        owner,
-                        sha256,
-                        content: content_field(content)?,
-                        unreadable,
-                    }
-                }
-                _ => return Err(format!("{tag} line has {} fields", f.len())),
-            };
+            let obs = parse_path(tag, &f)?;
             let list = if tag == "F" {
                 &mut r.files
             } else {
@@ -298,6 +257,54 @@ fn parse_line(line: &str, r: &mut Report) -> Result<(), String> {
         other => return Err(format!("unknown tag `{}`", clip(other))),
     }
     Ok(())
+}
+
+/// The fields of an `F` (file) or `D` (directory) line: missing, or what
+/// is at the path.
+fn parse_path(tag: &str, f: &[&str]) -> Result<PathObs, String> {
+    let obs = match f[..] {
+        [_, _, "0"] => PathObs::Missing,
+        [_, _, "1", kind, mode, owner, hash, content] => {
+            let kind = match kind {
+                "f" => PathKind::File,
+                "d" => PathKind::Directory,
+                "l" => PathKind::BrokenLink,
+                "o" => PathKind::Other,
+                _ => return Err(format!("unknown file type `{}`", clip(kind))),
+            };
+            let mode = match mode {
+                "-" => None,
+                m => Some(
+                    u32::from_str_radix(m, 8)
+                        .ok()
+                        .filter(|v| *v <= 0o7777)
+                        .ok_or_else(|| format!("bad mode `{}`", clip(m)))?,
+                ),
+            };
+            let owner = (owner != "-").then(|| owner.to_string());
+            if owner.as_deref().is_some_and(|o| !word(o)) {
+                return Err("bad owner".into());
+            }
+            let unreadable = hash == "unreadable";
+            let sha256 = match hash {
+                "-" | "unreadable" => None,
+                h if h.len() == 64 && h.bytes().all(|c| c.is_ascii_hexdigit()) => {
+                    Some(h.to_ascii_lowercase())
+                }
+                h => return Err(format!("bad sha256 `{}`", clip(h))),
+            };
+            PathObs::Present {
+                kind,
+                mode,
+                owner,
+                sha256,
+                content: content_field(content)?,
+                unreadable,
+            }
+        }
+        _ => return Err(format!("{tag} line has {} fields", f.len())),
+    };
+    Ok(obs)
 }
 
 #[cfg(test)]
