@@ -11,46 +11,14 @@
 //! them is left to disagree); `homelabcmd audit verify` prints the head hash
 //! so an operator can keep it elsewhere. See `docs/security.md`.
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// `prev_hash` of the first row.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// How an audited operation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Passed the catalog and is about to run.
-    Allowed,
-    /// Refused (not in the catalog, bad argument, missing credential...).
-    Rejected,
-    /// Ran; `exit_code` says how it went.
-    Completed,
-    /// Could not run to the end (connection, timeout, host key refused...).
-    Failed,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Allowed => "allowed",
-            Self::Rejected => "rejected",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "allowed" => Self::Allowed,
-            "rejected" => Self::Rejected,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            _ => return None,
-        })
-    }
-}
+/// How an audited operation ended: the wire enum, so the trail, its
+/// `GET /audit` filter and the dashboard share one set.
+pub use homelabcmd_protocol::ssh::AuditOutcome;
 
 /// A new audit row before the chain fields are assigned. Never put a
 /// secret in any field: argv is the command as run, reason is prose.
@@ -62,7 +30,7 @@ pub struct AuditEntry {
     /// Catalog action name (`service_restart`...) or `credential_store`...
     pub action: String,
     pub argv: Option<Vec<String>>,
-    pub outcome: Outcome,
+    pub outcome: AuditOutcome,
     pub reason: Option<String>,
     pub exit_code: Option<i64>,
     pub duration_ms: Option<i64>,
@@ -70,7 +38,7 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     /// An entry with only the required fields; fill the rest with struct update.
-    pub fn new(actor: &str, server_id: Option<&str>, action: &str, outcome: Outcome) -> Self {
+    pub fn new(actor: &str, server_id: Option<&str>, action: &str, outcome: AuditOutcome) -> Self {
         Self {
             actor: actor.to_owned(),
             server_id: server_id.map(str::to_owned),
@@ -225,7 +193,12 @@ mod tests {
     fn chain(n: usize) -> Vec<AuditRecord> {
         let mut out: Vec<AuditRecord> = Vec::new();
         for i in 0..n {
-            let mut e = AuditEntry::new("api", Some("nas"), "service_restart", Outcome::Completed);
+            let mut e = AuditEntry::new(
+                "api",
+                Some("nas"),
+                "service_restart",
+                AuditOutcome::Completed,
+            );
             e.argv = Some(vec![
                 "systemctl".into(),
                 "restart".into(),
@@ -278,7 +251,11 @@ mod tests {
 
     #[test]
     fn canonical_form_distinguishes_null_from_text() {
-        let mut a = AuditRecord::next(None, 1, &AuditEntry::new("x", None, "a", Outcome::Allowed));
+        let mut a = AuditRecord::next(
+            None,
+            1,
+            &AuditEntry::new("x", None, "a", AuditOutcome::Allowed),
+        );
         let h = a.hash.clone();
         a.server_id = Some("null".into());
         assert_ne!(a.compute_hash(), h);

@@ -20,7 +20,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime};
-use homelabcmd_protocol::api::{AggregationType, CostHistoryItem, MonthlySummaryItem};
+use homelabcmd_protocol::api::{
+    AggregationType, CalculationType, CostHistoryItem, MachineType, MonthlySummaryItem,
+};
 
 /// CPU load assumed when a machine sent no samples in the window (the
 /// peer's choice: halfway between idle and max).
@@ -176,35 +178,11 @@ impl PowerModel {
     }
 }
 
-/// Server (24/7) or workstation (costed by hours up).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MachineKind {
-    Server,
-    Workstation,
-}
-
-impl MachineKind {
-    pub fn from_machine_type(machine_type: &str) -> Self {
-        if machine_type == "workstation" {
-            Self::Workstation
-        } else {
-            Self::Server
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Server => "server",
-            Self::Workstation => "workstation",
-        }
-    }
-
-    /// `calculation_type` in the API.
-    pub fn calculation_type(self) -> &'static str {
-        match self {
-            Self::Server => "24x7",
-            Self::Workstation => "actual_usage",
-        }
+/// `calculation_type` in the API for a machine type.
+pub fn calculation_type(kind: MachineType) -> CalculationType {
+    match kind {
+        MachineType::Server => CalculationType::AlwaysOn,
+        MachineType::Workstation => CalculationType::ActualUsage,
     }
 }
 
@@ -270,7 +248,7 @@ pub fn workstation_estimate(
 
 /// A machine's estimate, or `None` when it has no power configuration.
 pub fn estimate(
-    kind: MachineKind,
+    kind: MachineType,
     model: Option<PowerModel>,
     avg_cpu_percent: Option<f64>,
     hours_up: f64,
@@ -278,8 +256,8 @@ pub fn estimate(
 ) -> Option<Estimate> {
     let model = model?;
     Some(match kind {
-        MachineKind::Server => server_estimate(model, avg_cpu_percent, rate),
-        MachineKind::Workstation => workstation_estimate(model, avg_cpu_percent, hours_up, rate),
+        MachineType::Server => server_estimate(model, avg_cpu_percent, rate),
+        MachineType::Workstation => workstation_estimate(model, avg_cpu_percent, hours_up, rate),
     })
 }
 
@@ -303,7 +281,7 @@ pub struct Totals {
 /// Sum the per-machine figures, so the totals equal the sum of the rows
 /// shown (costs are summed already rounded, then rounded again).
 pub fn totals<'a>(
-    machines: impl IntoIterator<Item = (MachineKind, Option<&'a Estimate>)>,
+    machines: impl IntoIterator<Item = (MachineType, Option<&'a Estimate>)>,
 ) -> Totals {
     let mut t = Totals::default();
     let mut watts = 0.0;
@@ -318,11 +296,11 @@ pub fn totals<'a>(
         t.daily_cost += e.daily_cost;
         t.monthly_cost += e.monthly_cost;
         match kind {
-            MachineKind::Server => {
+            MachineType::Server => {
                 t.server_count += 1;
                 t.server_monthly_cost += e.monthly_cost;
             }
-            MachineKind::Workstation => {
+            MachineType::Workstation => {
                 t.workstation_count += 1;
                 t.workstation_monthly_cost += e.monthly_cost;
             }
@@ -391,7 +369,7 @@ pub struct DayCost {
 /// hours elapsed so far for today; `hours_up` comes from [`uptime_ms`].
 /// Not rounded: sums over days are rounded when shown.
 pub fn day_cost(
-    kind: MachineKind,
+    kind: MachineType,
     model: Option<PowerModel>,
     avg_cpu_percent: Option<f64>,
     hours_up: f64,
@@ -399,8 +377,8 @@ pub fn day_cost(
     rate: f64,
 ) -> DayCost {
     let hours_charged = match kind {
-        MachineKind::Server => hours_in_day,
-        MachineKind::Workstation => hours_up.clamp(0.0, hours_in_day),
+        MachineType::Server => hours_in_day,
+        MachineType::Workstation => hours_up.clamp(0.0, hours_in_day),
     };
     let Some(model) = model else {
         return DayCost {
@@ -672,10 +650,10 @@ mod tests {
             0.24,
         ); // 70 W × 40 h = 2.8 kWh × 0.24 = 0.672 → 0.67/month, 0.02/day
         let t = totals([
-            (MachineKind::Server, Some(&s)),
-            (MachineKind::Server, Some(&t65)),
-            (MachineKind::Workstation, Some(&w)),
-            (MachineKind::Server, None),
+            (MachineType::Server, Some(&s)),
+            (MachineType::Server, Some(&t65)),
+            (MachineType::Workstation, Some(&w)),
+            (MachineType::Server, None),
         ]);
         assert_eq!((t.configured, t.unconfigured), (3, 1));
         assert_eq!(t.total_estimated_watts, 151.0); // 16 + 65 + 70
@@ -730,16 +708,16 @@ mod tests {
             max_watts: 100,
         };
         // Server at 25 %: 40 W × 24 h = 0.96 kWh × 0.30 = 0.288.
-        let d = day_cost(MachineKind::Server, Some(m), Some(25.0), 3.0, 24.0, 0.30);
+        let d = day_cost(MachineType::Server, Some(m), Some(25.0), 3.0, 24.0, 0.30);
         assert_eq!(d.hours_charged, 24.0);
         assert!((d.kwh - 0.96).abs() < 1e-12);
         assert!((d.cost - 0.288).abs() < 1e-12);
         // Today at 06:00: 6 h so far → 40 × 6 = 0.24 kWh.
-        let d = day_cost(MachineKind::Server, Some(m), Some(25.0), 3.0, 6.0, 0.30);
+        let d = day_cost(MachineType::Server, Some(m), Some(25.0), 3.0, 6.0, 0.30);
         assert!((d.kwh - 0.24).abs() < 1e-12);
         // Workstation up 3 h: 40 W × 3 h = 0.12 kWh × 0.30 = 0.036.
         let d = day_cost(
-            MachineKind::Workstation,
+            MachineType::Workstation,
             Some(m),
             Some(25.0),
             3.0,
@@ -749,7 +727,7 @@ mod tests {
         assert_eq!(d.hours_charged, 3.0);
         assert!((d.cost - 0.036).abs() < 1e-12);
         // Unconfigured: recorded, free.
-        let d = day_cost(MachineKind::Server, None, Some(12.34), 24.0, 24.0, 0.30);
+        let d = day_cost(MachineType::Server, None, Some(12.34), 24.0, 24.0, 0.30);
         assert_eq!((d.kwh, d.cost, d.estimated_watts), (0.0, 0.0, None));
         assert_eq!(d.avg_cpu_percent, Some(12.3));
     }

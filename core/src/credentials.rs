@@ -4,70 +4,12 @@
 //! private keys (type + SHA-256 fingerprint). No I/O here: the caller loads
 //! rows from `db::credentials` and decrypts them with `crypto::Cipher`.
 
-use std::fmt;
-
+use homelabcmd_protocol::api::SudoMode;
 use secrecy::SecretString;
 
-/// Kinds of stored secret. The contract names the first three; the key
-/// passphrase is an extension for passphrase-protected per-machine keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CredentialType {
-    SshPrivateKey,
-    SshPassword,
-    SudoPassword,
-    SshKeyPassphrase,
-}
-
-impl CredentialType {
-    pub const ALL: [CredentialType; 4] = [
-        Self::SshPassword,
-        Self::SshPrivateKey,
-        Self::SudoPassword,
-        Self::SshKeyPassphrase,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SshPrivateKey => "ssh_private_key",
-            Self::SshPassword => "ssh_password",
-            Self::SudoPassword => "sudo_password",
-            Self::SshKeyPassphrase => "ssh_key_passphrase",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
-    /// `ssh_password, ssh_private_key, sudo_password, ssh_key_passphrase`.
-    pub fn valid_list() -> String {
-        Self::ALL.map(Self::as_str).join(", ")
-    }
-}
-
-impl fmt::Display for CredentialType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where a value came from, as `ServerCredentialStatus.scope` says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    PerServer,
-    Global,
-    None,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PerServer => "per_server",
-            Self::Global => "global",
-            Self::None => "none",
-        }
-    }
-}
+/// Kinds of stored secret, and where a machine's value comes from: the
+/// wire enums, so the API, the database and resolution share one set.
+pub use homelabcmd_protocol::ssh::{CredentialScope as Scope, CredentialType};
 
 /// Scope of one credential type given which types are stored per machine
 /// and globally.
@@ -116,8 +58,7 @@ pub struct MachineAddress {
     pub tailscale_hostname: Option<String>,
     pub ssh_username: Option<String>,
     pub ssh_port: Option<u16>,
-    /// `passwordless` or `password`.
-    pub sudo_mode: String,
+    pub sudo_mode: SudoMode,
 }
 
 /// Everything resolution reads.
@@ -281,15 +222,13 @@ pub fn resolve(i: ResolveInputs) -> Result<SshTarget, ResolveError> {
         .map(str::to_owned)
         .or(key_username)
         .unwrap_or(i.default_username);
-    let sudo = if username == "root" {
-        SudoAuth::NotNeeded
-    } else if m.sudo_mode == "password" {
-        match own_sudo.or(global_sudo) {
+    let sudo = match m.sudo_mode {
+        _ if username == "root" => SudoAuth::NotNeeded,
+        SudoMode::Password => match own_sudo.or(global_sudo) {
             Some(p) => SudoAuth::Password(p),
             None => SudoAuth::PasswordMissing,
-        }
-    } else {
-        SudoAuth::Passwordless
+        },
+        SudoMode::Passwordless => SudoAuth::Passwordless,
     };
     Ok(SshTarget {
         server_id: id,
@@ -380,7 +319,7 @@ mod tests {
                 server_id: "nas".into(),
                 hostname: "nas.lan".into(),
                 ip_address: Some("10.0.0.5".into()),
-                sudo_mode: "passwordless".into(),
+                sudo_mode: SudoMode::Passwordless,
                 ..Default::default()
             },
             own: SecretSet::default(),
@@ -514,7 +453,7 @@ mod tests {
 
         let mut i = inputs();
         i.own.password = Some(s("pw"));
-        i.machine.sudo_mode = "password".into();
+        i.machine.sudo_mode = SudoMode::Password;
         let t = resolve(i).unwrap();
         assert!(matches!(t.sudo, SudoAuth::PasswordMissing));
         assert!(t.sudo_for(false).unwrap().is_none(), "no sudo needed: fine");
@@ -525,14 +464,14 @@ mod tests {
 
         let mut i = inputs();
         i.own.password = Some(s("pw"));
-        i.machine.sudo_mode = "password".into();
+        i.machine.sudo_mode = SudoMode::Password;
         i.global.sudo_password = Some(s("gsudo"));
         let t = resolve(i).unwrap();
         assert!(matches!(t.sudo, SudoAuth::Password(ref p) if p.expose_secret() == "gsudo"));
 
         let mut i = inputs();
         i.own.password = Some(s("pw"));
-        i.machine.sudo_mode = "password".into();
+        i.machine.sudo_mode = SudoMode::Password;
         i.global.sudo_password = Some(s("gsudo"));
         i.own.sudo_password = Some(s("own"));
         let t = resolve(i).unwrap();
@@ -541,7 +480,7 @@ mod tests {
         let mut i = inputs();
         i.own.password = Some(s("pw"));
         i.machine.ssh_username = Some("root".into());
-        i.machine.sudo_mode = "password".into();
+        i.machine.sudo_mode = SudoMode::Password;
         assert!(matches!(resolve(i).unwrap().sudo, SudoAuth::NotNeeded));
     }
 
@@ -550,7 +489,7 @@ mod tests {
         let mut i = inputs();
         i.own.private_key = Some(s("PRIVATE-KEY-TEXT"));
         i.own.sudo_password = Some(s("sudo-secret"));
-        i.machine.sudo_mode = "password".into();
+        i.machine.sudo_mode = SudoMode::Password;
         let shown = format!("{:?}", resolve(i).unwrap());
         assert!(
             !shown.contains("PRIVATE-KEY-TEXT") && !shown.contains("sudo-secret"),
@@ -567,11 +506,8 @@ mod tests {
         );
         assert_eq!(scope_of(SshPassword, &[], &[SshPassword]), Scope::Global);
         assert_eq!(scope_of(SudoPassword, &[SshPassword], &[]), Scope::None);
-        assert_eq!(
-            CredentialType::parse("ssh_private_key"),
-            Some(SshPrivateKey)
-        );
-        assert_eq!(CredentialType::parse("password"), None);
+        assert_eq!("ssh_private_key".parse(), Ok(SshPrivateKey));
+        assert!("password".parse::<CredentialType>().is_err());
     }
 
     #[test]

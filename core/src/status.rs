@@ -1,26 +1,10 @@
 //! Machine status from last-seen time: a pure function, so the API, the
 //! dashboard summary and (later) the offline alert rule agree.
 
+use homelabcmd_protocol::api::{MachineStatus, MachineType};
+
 /// Offline threshold when neither the machine nor the config sets one.
 pub const DEFAULT_OFFLINE_SECONDS: i64 = 180;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Online,
-    Offline,
-    /// Never reported, or a workstation that is simply not up right now.
-    Unknown,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Online => "online",
-            Self::Offline => "offline",
-            Self::Unknown => "unknown",
-        }
-    }
-}
 
 /// Status of a machine last seen at `last_seen_ms` (hub clock).
 ///
@@ -30,17 +14,17 @@ pub fn machine_status(
     last_seen_ms: Option<i64>,
     now_ms: i64,
     threshold_seconds: i64,
-    is_workstation: bool,
-) -> Status {
+    machine_type: MachineType,
+) -> MachineStatus {
     let Some(seen) = last_seen_ms else {
-        return Status::Unknown;
+        return MachineStatus::Unknown;
     };
     if now_ms - seen <= threshold_seconds * 1000 {
-        Status::Online
-    } else if is_workstation {
-        Status::Unknown
+        MachineStatus::Online
+    } else if machine_type.always_on() {
+        MachineStatus::Offline
     } else {
-        Status::Offline
+        MachineStatus::Unknown
     }
 }
 
@@ -50,25 +34,37 @@ mod tests {
 
     #[test]
     fn a_server_goes_offline_after_its_threshold() {
-        assert_eq!(machine_status(Some(0), 180_000, 180, false), Status::Online);
         assert_eq!(
-            machine_status(Some(0), 180_001, 180, false),
-            Status::Offline
+            machine_status(Some(0), 180_000, 180, MachineType::Server),
+            MachineStatus::Online
         );
-        assert_eq!(machine_status(Some(0), 10_000, 5, false), Status::Offline);
+        assert_eq!(
+            machine_status(Some(0), 180_001, 180, MachineType::Server),
+            MachineStatus::Offline
+        );
+        assert_eq!(
+            machine_status(Some(0), 10_000, 5, MachineType::Server),
+            MachineStatus::Offline
+        );
     }
 
     #[test]
     fn a_workstation_is_never_offline() {
         assert_eq!(
-            machine_status(Some(0), 10_000_000, 180, true),
-            Status::Unknown
+            machine_status(Some(0), 10_000_000, 180, MachineType::Workstation),
+            MachineStatus::Unknown
         );
-        assert_eq!(machine_status(Some(0), 1_000, 180, true), Status::Online);
+        assert_eq!(
+            machine_status(Some(0), 1_000, 180, MachineType::Workstation),
+            MachineStatus::Online
+        );
     }
 
     #[test]
     fn never_seen_is_unknown() {
-        assert_eq!(machine_status(None, 0, 180, false), Status::Unknown);
+        assert_eq!(
+            machine_status(None, 0, 180, MachineType::Server),
+            MachineStatus::Unknown
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::db::Db;
 use crate::db::audit::Verified;
 use crate::remote::crypto::Cipher;
 use homelabcmd_core::audit::AuditEntry;
-use homelabcmd_core::audit::Outcome;
+use homelabcmd_core::audit::AuditOutcome;
 
 /// `homelabcmd audit verify`: 0 when the chain is intact, 1 naming the
 /// first bad row, 2 when the database cannot be read.
@@ -91,7 +91,12 @@ pub async fn rotate_key(config: &Config, new_key: Option<&str>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut audit = AuditEntry::new("cli", None, "encryption_key_rotate", Outcome::Completed);
+    let mut audit = AuditEntry::new(
+        "cli",
+        None,
+        "encryption_key_rotate",
+        AuditOutcome::Completed,
+    );
     audit.reason = Some(format!("key id {} -> {}", old.key_id(), new.key_id()));
     match crate::db::credentials::rotate(&db, &old, &new, &audit).await {
         Ok(c) => {

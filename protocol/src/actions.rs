@@ -7,6 +7,82 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::api::api_type;
+use crate::names::{Requested, wire_enum};
+
+wire_enum! {
+/// What a remediation action or an executed command does. The catalog
+/// decides which commands each type allows.
+pub enum ActionType {
+    /// Restart a systemd unit (or, for commands, a container).
+    RestartService = "restart_service",
+    /// (commands only) Any `systemctl` verb the catalog allows.
+    Service = "service",
+    /// (commands only) Any `docker` verb the catalog allows.
+    Container = "container",
+    /// Vacuum the journal or prune Docker images.
+    ClearLogs = "clear_logs",
+    /// `apt-get update`.
+    AptUpdate = "apt_update",
+    /// Upgrade every package.
+    AptUpgradeAll = "apt_upgrade_all",
+    /// Upgrade the packages with pending security updates.
+    AptUpgradeSecurity = "apt_upgrade_security",
+    /// (commands only) `apt_update` or either upgrade.
+    ApplyUpdates = "apply_updates",
+    /// (extension) Reboot the machine.
+    Reboot = "reboot",
+    /// (extension) A command configured under `commands:` in the hub config.
+    Custom = "custom",
+}
+
+/// Where a remediation action is in its lifecycle.
+pub enum ActionStatus {
+    /// Waiting for approval (the machine is paused).
+    Pending = "pending",
+    /// Approved, about to run.
+    Approved = "approved",
+    /// Refused by an operator; never runs.
+    Rejected = "rejected",
+    /// Running now.
+    Executing = "executing",
+    /// Ran; `exit_code` says how (0: success).
+    Completed = "completed",
+    /// Could not run to the end, or exited non-zero.
+    Failed = "failed",
+    /// Withdrawn before it ran.
+    Cancelled = "cancelled",
+}
+
+/// How the hub reaches machines over SSH.
+pub enum ConnectivityMode {
+    /// Through each machine's Tailscale MagicDNS name.
+    Tailscale = "tailscale",
+    /// Straight to each machine's IP address or hostname.
+    DirectSsh = "direct_ssh",
+}
+
+/// Outcome of `POST /scan/test`.
+pub enum ConnectionTestStatus {
+    /// Connected, logged in and ran `uname -n`.
+    Success = "success",
+    /// Did not get that far: see `error`.
+    Failed = "failed",
+}
+}
+
+impl ActionType {
+    /// The types `POST /actions` accepts: the contract's five, then `reboot`
+    /// and `custom` (extensions). The others are for `/commands/execute`.
+    pub const REMEDIATION: &'static [Self] = &[
+        Self::RestartService,
+        Self::ClearLogs,
+        Self::AptUpdate,
+        Self::AptUpgradeAll,
+        Self::AptUpgradeSecurity,
+        Self::Reboot,
+        Self::Custom,
+    ];
+}
 
 api_type! {
 /// `POST /servers/{server_id}/commands/execute`.
@@ -16,7 +92,9 @@ pub struct CommandExecuteRequest {
     pub command: String,
     /// Action type it must belong to (`restart_service`, `clear_logs`,
     /// `apply_updates`, ...).
-    pub action_type: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = ActionType))]
+    #[cfg_attr(feature = "ts", ts(as = "ActionType"))]
+    pub action_type: Requested<ActionType>,
 }
 
 /// Result of a synchronous command.
@@ -45,7 +123,9 @@ pub struct ActionCreate {
     pub server_id: String,
     /// `restart_service`, `clear_logs`, `apt_update`, `apt_upgrade_all`,
     /// `apt_upgrade_security`; extensions: `custom`, `reboot`.
-    pub action_type: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = ActionType))]
+    #[cfg_attr(feature = "ts", ts(as = "ActionType"))]
+    pub action_type: Requested<ActionType>,
     /// Unit to restart (required for `restart_service`).
     #[serde(default)]
     pub service_name: Option<String>,
@@ -71,7 +151,7 @@ pub struct RestartActionResponse {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub action_id: i64,
     /// `restart_service`.
-    pub action_type: String,
+    pub action_type: ActionType,
     /// Machine.
     pub server_id: String,
     /// Unit to restart.
@@ -79,7 +159,7 @@ pub struct RestartActionResponse {
     /// Command that will run.
     pub command: String,
     /// `pending` on a paused machine, else `approved` (runs at once).
-    pub status: String,
+    pub status: ActionStatus,
     /// Creation time.
     pub created_at: DateTime<Utc>,
 }
@@ -109,7 +189,7 @@ pub struct TestConnectionRequest {
 /// Result of `POST /scan/test`.
 pub struct TestConnectionResponse {
     /// `success` or `failed`.
-    pub status: String,
+    pub status: ConnectionTestStatus,
     /// The host that was tried.
     pub hostname: String,
     /// `uname -n` on the host (on success).
@@ -178,7 +258,7 @@ pub struct SSHInfo {
 /// `GET /settings/connectivity`.
 pub struct ConnectivityStatusResponse {
     /// `tailscale` or `direct_ssh`.
-    pub mode: String,
+    pub mode: ConnectivityMode,
     /// True while no mode was set explicitly.
     pub mode_auto_detected: bool,
     /// Tailscale status.
@@ -190,7 +270,9 @@ pub struct ConnectivityStatusResponse {
 /// `PUT /settings/connectivity`.
 pub struct ConnectivityUpdateRequest {
     /// `tailscale` or `direct_ssh`.
-    pub mode: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = ConnectivityMode))]
+    #[cfg_attr(feature = "ts", ts(as = "ConnectivityMode"))]
+    pub mode: Requested<ConnectivityMode>,
     /// New default SSH username (1–32 chars); unchanged when absent.
     #[serde(default)]
     pub ssh_username: Option<String>,
@@ -201,7 +283,7 @@ pub struct ConnectivityUpdateResponse {
     /// Saved.
     pub success: bool,
     /// Mode in force.
-    pub mode: String,
+    pub mode: ConnectivityMode,
     /// What changed.
     pub message: String,
 }
@@ -209,7 +291,7 @@ pub struct ConnectivityUpdateResponse {
 /// `GET /settings/connectivity/status`.
 pub struct ConnectivityStatusBarResponse {
     /// `tailscale` or `direct_ssh`.
-    pub mode: String,
+    pub mode: ConnectivityMode,
     /// Status-bar text.
     pub display: String,
     /// SSH credentials are configured for the mode.

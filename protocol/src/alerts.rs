@@ -3,7 +3,94 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::actions::ActionType;
 use crate::api::api_type;
+use crate::names::wire_enum;
+
+wire_enum! {
+/// Where an alert is in its life.
+pub enum AlertStatus {
+    /// Active and not yet seen to.
+    Open = "open",
+    /// Active; an operator has seen it.
+    Acknowledged = "acknowledged",
+    /// Over: the condition cleared or an operator closed it.
+    Resolved = "resolved",
+}
+
+/// How bad an alert is, worst first.
+pub enum Severity {
+    /// Needs attention now (critical threshold, offline server, critical
+    /// service down).
+    Critical = "critical",
+    /// Needs attention soon (high threshold, service down, drift).
+    High = "high",
+    /// Worth a look.
+    Medium = "medium",
+    /// For the record (reboots, exited containers, security updates).
+    Low = "low",
+}
+
+/// What an alert is about.
+pub enum AlertType {
+    /// CPU over its threshold.
+    CpuHigh = "cpu_high",
+    /// Memory over its threshold.
+    MemoryHigh = "memory_high",
+    /// Root disk over its threshold.
+    DiskHigh = "disk_high",
+    /// No heartbeat for longer than the offline threshold.
+    ServerOffline = "server_offline",
+    /// An expected service is stopped or failed.
+    ServiceDown = "service_down",
+    /// Uptime went backwards.
+    RebootDetected = "reboot_detected",
+    /// A running container exited.
+    ContainerExited = "container_exited",
+    /// Pending security updates at or over their threshold.
+    SecurityUpdates = "security_updates",
+    /// (extension) The newest compliance check found drift.
+    ConfigDrift = "config_drift",
+    /// (extension) A host presented an SSH host key other than the pinned one.
+    HostKeyChanged = "host_key_changed",
+}
+
+/// A metric with alert thresholds.
+#[derive(PartialOrd, Ord)]
+pub enum MetricType {
+    /// CPU %.
+    Cpu = "cpu",
+    /// Memory %.
+    Memory = "memory",
+    /// Root disk %.
+    Disk = "disk",
+}
+}
+
+impl Severity {
+    /// Rank for comparisons: low 0 … critical 3.
+    pub const fn rank(self) -> u8 {
+        match self {
+            Self::Low => 0,
+            Self::Medium => 1,
+            Self::High => 2,
+            Self::Critical => 3,
+        }
+    }
+}
+
+impl PartialOrd for Severity {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Low < Medium < High < Critical.
+impl Ord for Severity {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
 
 api_type! {
 /// `GET /api/v1/alerts`.
@@ -31,12 +118,13 @@ pub struct AlertResponse {
     /// Machine display name, else hostname.
     pub server_name: Option<String>,
     /// `cpu_high`, `memory_high`, `disk_high`, `server_offline`, `service_down`,
-    /// `reboot_detected`, `container_exited`, `security_updates`.
-    pub alert_type: String,
+    /// `reboot_detected`, `container_exited`, `security_updates`; extensions:
+    /// `config_drift`, `host_key_changed`.
+    pub alert_type: AlertType,
     /// `critical`, `high`, `medium` or `low`.
-    pub severity: String,
+    pub severity: Severity,
     /// `open`, `acknowledged` or `resolved`.
-    pub status: String,
+    pub status: AlertStatus,
     /// Short title.
     pub title: String,
     /// Details.
@@ -73,7 +161,7 @@ pub struct AlertResponse {
 pub struct SuggestedAction {
     /// `action_type` for `POST /api/v1/actions`: `restart_service` or
     /// `clear_logs`.
-    pub action_type: String,
+    pub action_type: ActionType,
     /// The service to restart, for `restart_service`.
     pub service_name: Option<String>,
     /// What it does, in words fit for a button or a message.
@@ -96,13 +184,13 @@ pub struct PendingBreachResponse {
     /// Machine display name.
     pub server_name: Option<String>,
     /// `cpu`, `memory` or `disk`.
-    pub metric_type: String,
+    pub metric_type: MetricType,
     /// Newest value.
     pub current_value: Option<f64>,
     /// Threshold crossed.
     pub threshold_value: f64,
     /// Severity if it fires.
-    pub severity: String,
+    pub severity: Severity,
     /// When the breach started.
     pub first_breach_at: DateTime<Utc>,
     /// Required duration.
@@ -122,7 +210,7 @@ pub struct AlertAcknowledgeResponse {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     /// `acknowledged`.
-    pub status: String,
+    pub status: AlertStatus,
     /// When.
     pub acknowledged_at: DateTime<Utc>,
 }
@@ -133,7 +221,7 @@ pub struct AlertResolveResponse {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     /// `resolved`.
-    pub status: String,
+    pub status: AlertStatus,
     /// When.
     pub resolved_at: DateTime<Utc>,
     /// False: resolved by hand.

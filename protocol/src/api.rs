@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::names::{Requested, wire_enum};
+
 /// Derive list shared by every API type; kept as a macro so the OpenAPI and
 /// TypeScript derives stay in one place.
 macro_rules! api_type {
@@ -17,18 +19,140 @@ macro_rules! api_type {
 }
 pub(crate) use api_type;
 
+wire_enum! {
+/// How a machine is expected to be up.
+#[derive(Default)]
+pub enum MachineType {
+    /// Up 24/7: goes `offline` when heartbeats stop, costed around the clock.
+    #[default]
+    Server = "server",
+    /// Up when in use: never `offline`, costed by the hours it was up.
+    Workstation = "workstation",
+}
+
+/// A machine's status from its last heartbeat.
+pub enum MachineStatus {
+    /// A heartbeat arrived within the offline threshold.
+    Online = "online",
+    /// A server without a heartbeat for longer than its threshold.
+    Offline = "offline",
+    /// Never reported, or a workstation that is simply not up now.
+    Unknown = "unknown",
+}
+
+/// How the SSH user becomes root for actions that need it.
+#[derive(Default)]
+pub enum SudoMode {
+    /// `sudo -n`: no password asked.
+    #[default]
+    Passwordless = "passwordless",
+    /// `sudo -S` with the stored `sudo_password`.
+    Password = "password",
+}
+
+/// Who chose a machine's power category.
+pub enum CategorySource {
+    /// Inferred by the hub from what the agent reported.
+    Auto = "auto",
+    /// Set by an operator; the hub never overwrites it.
+    User = "user",
+}
+
+/// The hub's health.
+pub enum HealthStatus {
+    /// Everything answers.
+    Healthy = "healthy",
+    /// The database does not answer.
+    Degraded = "degraded",
+}
+
+/// Whether the hub's database answers.
+pub enum DatabaseStatus {
+    /// A query succeeded.
+    Connected = "connected",
+    /// A query failed.
+    Error = "error",
+}
+
+/// Answer of a save.
+pub enum SaveStatus {
+    /// Stored.
+    Saved = "saved",
+}
+
+/// Answer of a reset.
+pub enum DeleteStatus {
+    /// The saved value is gone; the default applies.
+    Deleted = "deleted",
+}
+
+/// How the dashboard lays out machine cards.
+#[derive(Default)]
+pub enum ViewMode {
+    /// Cards in a grid.
+    #[default]
+    Grid = "grid",
+    /// One row per machine.
+    List = "list",
+    /// Small cards.
+    Compact = "compact",
+}
+
+/// A metric a sparkline can show.
+pub enum SparklineMetric {
+    /// CPU %.
+    CpuPercent = "cpu_percent",
+    /// Memory %.
+    MemoryPercent = "memory_percent",
+    /// Root disk %.
+    DiskPercent = "disk_percent",
+}
+
+/// Aggregation of `GET /costs/history`.
+pub enum AggregationType {
+    /// One item per UTC day (`2026-01-31`).
+    Daily = "daily",
+    /// One item per ISO week (`2026-W05`).
+    Weekly = "weekly",
+    /// One item per month (`2026-01`).
+    Monthly = "monthly",
+}
+
+/// How a machine's electricity cost is worked out.
+#[derive(Default)]
+pub enum CalculationType {
+    /// A server: drawing power around the clock.
+    #[default]
+    AlwaysOn = "24x7",
+    /// A workstation: only the hours it was up.
+    ActualUsage = "actual_usage",
+}
+}
+
+impl MachineType {
+    /// Whether the machine is expected up around the clock: a server goes
+    /// `offline` (and alerts) when heartbeats stop, and is costed 24/7; a
+    /// workstation is neither.
+    pub const fn always_on(self) -> bool {
+        match self {
+            Self::Server => true,
+            Self::Workstation => false,
+        }
+    }
+}
+
 api_type! {
 /// `GET /api/v1/system/health`.
 pub struct HealthResponse {
     /// `healthy`, or `degraded` when the database does not answer.
-    pub status: String,
+    pub status: HealthStatus,
     /// Hub version.
     pub version: String,
     /// Seconds since the hub started.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub uptime_seconds: i64,
     /// `connected` or `error`.
-    pub database: String,
+    pub database: DatabaseStatus,
     /// Current server time.
     pub timestamp: DateTime<Utc>,
 }
@@ -89,7 +213,7 @@ pub struct ServerResponse {
     pub ip_address: Option<String>,
     /// `online`, `offline` or `unknown` (never reported, or a workstation
     /// that is simply not up: workstations are never `offline`).
-    pub status: String,
+    pub status: MachineStatus,
     /// Typical (maximum) power draw in watts.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub tdp_watts: Option<i64>,
@@ -101,7 +225,7 @@ pub struct ServerResponse {
     /// Machine category for power estimation (sbc, mini_pc, nas, ...).
     pub machine_category: Option<String>,
     /// `auto` or `user`.
-    pub machine_category_source: Option<String>,
+    pub machine_category_source: Option<CategorySource>,
     /// Idle power in watts.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub idle_watts: Option<i64>,
@@ -136,11 +260,11 @@ pub struct ServerResponse {
     /// Tailscale MagicDNS name for SSH.
     pub tailscale_hostname: Option<String>,
     /// `server` (24/7) or `workstation` (intermittent).
-    pub machine_type: String,
+    pub machine_type: MachineType,
     /// Per-server SSH user.
     pub ssh_username: Option<String>,
     /// `passwordless` or `password`.
-    pub sudo_mode: String,
+    pub sudo_mode: SudoMode,
     /// User whose home is checked for compliance.
     pub config_user: Option<String>,
     /// Registration time.
@@ -271,7 +395,9 @@ pub struct ServerCreate {
     pub tdp_watts: Option<i64>,
     /// `server` (default) or `workstation`.
     #[serde(default)]
-    pub machine_type: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<MachineType>))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<MachineType>"))]
+    pub machine_type: Option<Requested<MachineType>>,
     /// Tailscale MagicDNS name (extension).
     #[serde(default)]
     pub tailscale_hostname: Option<String>,
@@ -303,7 +429,9 @@ pub struct ServerUpdate {
     pub machine_category: Option<String>,
     /// `auto` or `user`, ≤10 chars.
     #[serde(default)]
-    pub machine_category_source: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<CategorySource>))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<CategorySource>"))]
+    pub machine_category_source: Option<Requested<CategorySource>>,
     /// Idle power, 0–10000 W.
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
@@ -313,13 +441,17 @@ pub struct ServerUpdate {
     pub ssh_username: Option<String>,
     /// `passwordless` or `password`.
     #[serde(default)]
-    pub sudo_mode: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SudoMode>))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<SudoMode>"))]
+    pub sudo_mode: Option<Requested<SudoMode>>,
     /// Compliance user, ≤255 chars.
     #[serde(default)]
     pub config_user: Option<String>,
     /// `server` or `workstation`.
     #[serde(default)]
-    pub machine_type: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<MachineType>))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<MachineType>"))]
+    pub machine_type: Option<Requested<MachineType>>,
     /// Tailscale MagicDNS name (extension).
     #[serde(default)]
     pub tailscale_hostname: Option<String>,
@@ -373,7 +505,7 @@ pub struct SparklineResponse {
     /// Server slug.
     pub server_id: String,
     /// `cpu_percent`, `memory_percent` or `disk_percent`.
-    pub metric: String,
+    pub metric: SparklineMetric,
     /// `30m`, `1h` or `6h`.
     pub period: String,
     /// Points, oldest first.
@@ -503,7 +635,7 @@ pub struct CardOrderRequest {
 /// Answer to a preference save.
 pub struct CardOrderSaveResponse {
     /// `saved`.
-    pub status: String,
+    pub status: SaveStatus,
     /// Save time.
     pub timestamp: DateTime<Utc>,
 }
@@ -535,9 +667,11 @@ pub struct DashboardPreferences {
     /// Collapsed sections.
     #[serde(default)]
     pub collapsed_sections: Vec<String>,
-    /// `grid` or `list`.
+    /// `grid`, `list` or `compact`.
     #[serde(default = "default_view_mode")]
-    pub view_mode: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = ViewMode))]
+    #[cfg_attr(feature = "ts", ts(as = "ViewMode"))]
+    pub view_mode: Requested<ViewMode>,
     /// Last save (responses only; null if never saved).
     #[serde(default)]
     pub updated_at: Option<DateTime<Utc>>,
@@ -546,15 +680,15 @@ pub struct DashboardPreferences {
 /// Answer to a dashboard/layout save.
 pub struct SavedAtResponse {
     /// `saved`.
-    pub status: String,
+    pub status: SaveStatus,
     /// Save time.
     pub updated_at: DateTime<Utc>,
 }
 
 /// Answer to a layout reset.
 pub struct StatusResponse {
-    /// What happened, e.g. `deleted`.
-    pub status: String,
+    /// `deleted`.
+    pub status: DeleteStatus,
 }
 
 /// `GET /machines/{id}/layout`.
@@ -887,9 +1021,9 @@ pub struct ActionResponse {
     /// Server slug.
     pub server_id: String,
     /// `restart_service`, `clear_logs`, `custom`, ...
-    pub action_type: String,
+    pub action_type: crate::actions::ActionType,
     /// `pending`, `approved`, `executing`, `completed`, `failed`, `rejected`, `cancelled`.
-    pub status: String,
+    pub status: crate::actions::ActionStatus,
     /// Service for restarts.
     pub service_name: Option<String>,
     /// Command that runs.
@@ -925,8 +1059,8 @@ pub struct ActionResponse {
 }
 }
 
-fn default_view_mode() -> String {
-    "grid".to_owned()
+fn default_view_mode() -> Requested<ViewMode> {
+    ViewMode::Grid.into()
 }
 
 // Electricity cost (`/costs/*`, `/servers/{id}/costs/history`).
@@ -979,14 +1113,14 @@ pub struct ServerCostItem {
     /// Hostname.
     pub hostname: String,
     /// `server` (24/7) or `workstation` (hours up).
-    #[serde(default = "default_machine_type")]
-    pub machine_type: String,
+    #[serde(default)]
+    pub machine_type: MachineType,
     /// Machine category (`sbc`, `mini_pc`, `nas`, ...).
     pub machine_category: Option<String>,
     /// Human-readable category, e.g. `Mini PC`.
     pub machine_category_label: Option<String>,
     /// `auto` or `user`.
-    pub machine_category_source: Option<String>,
+    pub machine_category_source: Option<CategorySource>,
     /// CPU model from the agent.
     pub cpu_model: Option<String>,
     /// Idle power used for the estimate (set, or the category's default);
@@ -1005,8 +1139,8 @@ pub struct ServerCostItem {
     /// Hours up in the last 30 days (workstations only).
     pub hours_used: Option<f64>,
     /// `24x7` for servers, `actual_usage` for workstations.
-    #[serde(default = "default_calculation_type")]
-    pub calculation_type: String,
+    #[serde(default)]
+    pub calculation_type: CalculationType,
     /// Cost per day; null without a power configuration.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub daily_cost: Option<f64>,
@@ -1059,17 +1193,6 @@ pub struct CostBreakdownResponse {
     pub settings: CostSettings,
 }
 
-/// Aggregation of `GET /costs/history`.
-#[serde(rename_all = "lowercase")]
-pub enum AggregationType {
-    /// One item per UTC day (`2026-01-31`).
-    Daily,
-    /// One item per ISO week (`2026-W05`).
-    Weekly,
-    /// One item per month (`2026-01`).
-    Monthly,
-}
-
 /// One period of cost history.
 pub struct CostHistoryItem {
     /// `YYYY-MM-DD`, `YYYY-Www` (ISO week) or `YYYY-MM`.
@@ -1093,7 +1216,7 @@ pub struct CostHistoryResponse {
     /// Periods with data, oldest first.
     pub items: Vec<CostHistoryItem>,
     /// `daily`, `weekly` or `monthly`.
-    pub aggregation: String,
+    pub aggregation: AggregationType,
     /// First day (`YYYY-MM-DD`), inclusive.
     pub start_date: String,
     /// Last day (`YYYY-MM-DD`), inclusive.
@@ -1144,12 +1267,4 @@ pub struct ServerCostHistoryResponse {
     /// Currency symbol.
     pub currency_symbol: String,
 }
-}
-
-fn default_machine_type() -> String {
-    "server".to_owned()
-}
-
-fn default_calculation_type() -> String {
-    "24x7".to_owned()
 }

@@ -11,6 +11,7 @@ pub mod actions;
 pub mod alerts;
 pub mod api;
 pub mod heartbeat;
+pub mod names;
 pub mod packs;
 pub mod ssh;
 

@@ -6,6 +6,78 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::api::api_type;
+use crate::names::wire_enum;
+
+wire_enum! {
+/// What kind of difference a mismatch is.
+pub enum MismatchType {
+    /// A file or directory that should exist does not.
+    MissingFile = "missing_file",
+    /// Mode differs.
+    WrongPermissions = "wrong_permissions",
+    /// Content (hash) differs.
+    WrongContent = "wrong_content",
+    /// Package not installed.
+    MissingPackage = "missing_package",
+    /// Installed version below `min_version`.
+    WrongVersion = "wrong_version",
+    /// Setting value differs.
+    WrongSetting = "wrong_setting",
+    /// (extension) Owner or group differs.
+    WrongOwner = "wrong_owner",
+    /// (extension) A file where a directory is expected or the reverse.
+    WrongType = "wrong_type",
+    /// (extension) A path with `state: absent` exists.
+    UnexpectedFile = "unexpected_file",
+    /// (extension) Service not enabled / running as expected.
+    WrongService = "wrong_service",
+    /// (extension) The item could not be checked (unreadable file, a
+    /// malformed or truncated report line).
+    CheckError = "check_error",
+}
+
+/// State of an apply run.
+pub enum ApplyStatus {
+    /// Accepted, not started.
+    Pending = "pending",
+    /// Items are being applied.
+    Running = "running",
+    /// Every step ran (some items may have failed: see `items_failed`).
+    Completed = "completed",
+    /// The run stopped: the host could not be reached, or the hub restarted.
+    Failed = "failed",
+}
+
+/// A machine's compliance as its newest check found it.
+pub enum ComplianceStatus {
+    /// The newest check found no mismatch.
+    Compliant = "compliant",
+    /// The newest check found mismatches.
+    NonCompliant = "non_compliant",
+    /// Never checked.
+    NeverChecked = "never_checked",
+}
+
+/// Whether a pack wants a path to exist.
+#[derive(Default)]
+pub enum PathState {
+    /// It must exist.
+    #[default]
+    Present = "present",
+    /// It must not exist.
+    Absent = "absent",
+}
+
+/// Where a setting's value is read from.
+pub enum SettingType {
+    /// `key` is an environment variable of the login environment.
+    EnvVar = "env_var",
+    /// `key` is a `key = value` / `key value` / `key: value` line of `file`.
+    Config = "config",
+    /// (extension) `key` names a whitelisted read-only command.
+    Command = "command",
+}
+}
 
 api_type! {
 /// `GET /api/v1/config/packs`.
@@ -88,7 +160,7 @@ pub struct FileItem {
     pub owner: Option<String>,
     /// (extension) `present` or `absent`.
     #[serde(default)]
-    pub state: Option<String>,
+    pub state: Option<PathState>,
     /// (extension) The inline content.
     #[serde(default)]
     pub content: Option<String>,
@@ -103,7 +175,7 @@ pub struct DirectoryItem {
     /// `user` or `user:group`.
     pub owner: Option<String>,
     /// `present` or `absent`.
-    pub state: String,
+    pub state: PathState,
     /// What the directory is for.
     pub description: Option<String>,
 }
@@ -126,7 +198,7 @@ pub struct SettingItem {
     pub expected: String,
     /// `env_var`, `config`, or (extension) `command`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: SettingType,
     /// What the setting does.
     pub description: Option<String>,
     /// (extension) The file of a `config` setting.
@@ -186,35 +258,6 @@ pub struct ConfigCheckResponse {
     /// How long it took.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub check_duration_ms: i64,
-}
-
-/// What kind of difference a mismatch is.
-#[derive(Copy, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum MismatchType {
-    /// A file or directory that should exist does not.
-    MissingFile,
-    /// Mode differs.
-    WrongPermissions,
-    /// Content (hash) differs.
-    WrongContent,
-    /// Package not installed.
-    MissingPackage,
-    /// Installed version below `min_version`.
-    WrongVersion,
-    /// Setting value differs.
-    WrongSetting,
-    /// (extension) Owner or group differs.
-    WrongOwner,
-    /// (extension) A file where a directory is expected or the reverse.
-    WrongType,
-    /// (extension) A path with `state: absent` exists.
-    UnexpectedFile,
-    /// (extension) Service not enabled / running as expected.
-    WrongService,
-    /// (extension) The item could not be checked (unreadable file, a
-    /// malformed or truncated report line).
-    CheckError,
 }
 
 /// One difference.
@@ -398,7 +441,7 @@ pub struct ComplianceMachineSummary {
     /// Display name (hostname when unset).
     pub display_name: String,
     /// `compliant`, `non_compliant` or `never_checked`.
-    pub status: String,
+    pub status: ComplianceStatus,
     /// Pack of the newest check.
     pub pack: Option<String>,
     /// Mismatches of the newest check.
@@ -406,20 +449,6 @@ pub struct ComplianceMachineSummary {
     pub mismatch_count: Option<i64>,
     /// When last checked.
     pub checked_at: Option<DateTime<Utc>>,
-}
-
-/// State of an apply run.
-#[derive(Copy, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ApplyStatus {
-    /// Accepted, not started.
-    Pending,
-    /// Items are being applied.
-    Running,
-    /// Every step ran (some items may have failed: see `items_failed`).
-    Completed,
-    /// The run stopped: the host could not be reached, or the hub restarted.
-    Failed,
 }
 
 /// `POST /api/v1/servers/{server_id}/config/apply`.

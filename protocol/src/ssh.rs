@@ -9,6 +9,44 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::api::api_type;
+use crate::names::{Requested, wire_enum};
+
+wire_enum! {
+/// Kinds of stored secret. The contract names the first three; the key
+/// passphrase is an extension for passphrase-protected per-machine keys.
+pub enum CredentialType {
+    /// Password for SSH login.
+    SshPassword = "ssh_password",
+    /// OpenSSH private key for SSH login.
+    SshPrivateKey = "ssh_private_key",
+    /// Password for `sudo -S` (sudo mode `password`).
+    SudoPassword = "sudo_password",
+    /// (extension) Passphrase of the stored private key.
+    SshKeyPassphrase = "ssh_key_passphrase",
+}
+
+/// Where a machine's credential comes from.
+pub enum CredentialScope {
+    /// Stored for this machine.
+    PerServer = "per_server",
+    /// The global default.
+    Global = "global",
+    /// Not stored at all.
+    None = "none",
+}
+
+/// How an audited operation ended.
+pub enum AuditOutcome {
+    /// Passed the catalog and is about to run.
+    Allowed = "allowed",
+    /// Refused (not in the catalog, bad argument, missing credential...).
+    Rejected = "rejected",
+    /// Ran; `exit_code` says how it went.
+    Completed = "completed",
+    /// Could not run to the end (connection, timeout, host key refused...).
+    Failed = "failed",
+}
+}
 
 /// `POST /api/v1/servers/{server_id}/credentials`. The value is a secret:
 /// `Debug` redacts it.
@@ -18,7 +56,9 @@ use crate::api::api_type;
 pub struct StoreServerCredentialRequest {
     /// `ssh_password`, `ssh_private_key`, `sudo_password` or (extension)
     /// `ssh_key_passphrase`.
-    pub credential_type: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = CredentialType))]
+    #[cfg_attr(feature = "ts", ts(as = "CredentialType"))]
+    pub credential_type: Requested<CredentialType>,
     /// The secret; encrypted before it is stored, never returned.
     pub value: String,
 }
@@ -63,7 +103,7 @@ api_type! {
 /// Answer to storing a credential.
 pub struct StoreServerCredentialResponse {
     /// Type stored.
-    pub credential_type: String,
+    pub credential_type: CredentialType,
     /// Machine it belongs to.
     pub server_id: String,
     /// `Credential stored successfully`.
@@ -73,11 +113,11 @@ pub struct StoreServerCredentialResponse {
 /// Whether one credential type is configured for a machine.
 pub struct ServerCredentialStatus {
     /// Credential type.
-    pub credential_type: String,
+    pub credential_type: CredentialType,
     /// Set here or globally.
     pub configured: bool,
     /// `per_server`, `global` or `none`.
-    pub scope: String,
+    pub scope: CredentialScope,
 }
 
 /// `GET /api/v1/servers/{server_id}/credentials`: statuses only, never values.
@@ -87,7 +127,7 @@ pub struct ServerCredentialsResponse {
     /// The machine's SSH username override.
     pub ssh_username: Option<String>,
     /// `passwordless` or `password`.
-    pub sudo_mode: String,
+    pub sudo_mode: crate::api::SudoMode,
     /// One entry per credential type.
     pub credentials: Vec<ServerCredentialStatus>,
 }
@@ -97,7 +137,7 @@ pub struct DeleteServerCredentialResponse {
     /// Machine.
     pub server_id: String,
     /// Type removed.
-    pub credential_type: String,
+    pub credential_type: CredentialType,
     /// `Credential deleted`.
     pub message: String,
 }
@@ -188,7 +228,7 @@ pub struct AuditEntryResponse {
     /// The command as run, word by word (never secrets).
     pub argv: Option<Vec<String>>,
     /// `allowed`, `rejected`, `completed` or `failed`.
-    pub outcome: String,
+    pub outcome: AuditOutcome,
     /// Why it was rejected or failed, or what changed.
     pub reason: Option<String>,
     /// Command exit status.

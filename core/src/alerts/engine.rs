@@ -10,63 +10,22 @@ use std::collections::BTreeMap;
 /// clears: without it a disk hovering at 80 % would open and close forever.
 pub const HYSTERESIS_PERCENT: f64 = 5.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
+pub use homelabcmd_protocol::alerts::{AlertType, MetricType, Severity};
+use homelabcmd_protocol::api::MachineType;
 
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "low" => Some(Self::Low),
-            "medium" => Some(Self::Medium),
-            "high" => Some(Self::High),
-            "critical" => Some(Self::Critical),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Metric {
-    Cpu,
-    Memory,
-    Disk,
-}
-
-impl Metric {
-    pub const ALL: [Metric; 3] = [Metric::Cpu, Metric::Memory, Metric::Disk];
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Cpu => "cpu",
-            Self::Memory => "memory",
-            Self::Disk => "disk",
-        }
-    }
-    fn label(self) -> &'static str {
-        match self {
-            Self::Cpu => "CPU",
-            Self::Memory => "Memory",
-            Self::Disk => "Disk",
-        }
+/// `CPU`, `Memory`, `Disk`: how titles and messages name a metric.
+fn metric_label(m: MetricType) -> &'static str {
+    match m {
+        MetricType::Cpu => "CPU",
+        MetricType::Memory => "Memory",
+        MetricType::Disk => "Disk",
     }
 }
 
 /// One condition per machine that can have at most one active alert.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Condition {
-    Metric(Metric),
+    Metric(MetricType),
     Offline,
     ServiceDown(String),
     Rebooted,
@@ -78,7 +37,7 @@ impl Condition {
     /// Stable key stored with the alert (`disk`, `service:nginx`, ...).
     pub fn key(&self) -> String {
         match self {
-            Self::Metric(m) => m.name().to_owned(),
+            Self::Metric(m) => m.as_str().to_owned(),
             Self::Offline => "offline".into(),
             Self::ServiceDown(s) => format!("service:{s}"),
             Self::Rebooted => "reboot".into(),
@@ -88,14 +47,13 @@ impl Condition {
     }
     pub fn parse_key(key: &str) -> Option<Self> {
         Some(match key {
-            "cpu" => Self::Metric(Metric::Cpu),
-            "memory" => Self::Metric(Metric::Memory),
-            "disk" => Self::Metric(Metric::Disk),
             "offline" => Self::Offline,
             "reboot" => Self::Rebooted,
             "security_updates" => Self::SecurityUpdates,
             k => {
-                if let Some(s) = k.strip_prefix("service:") {
+                if let Ok(m) = k.parse() {
+                    Self::Metric(m)
+                } else if let Some(s) = k.strip_prefix("service:") {
                     Self::ServiceDown(s.to_owned())
                 } else if let Some(c) = k.strip_prefix("container:") {
                     Self::ContainerExited(c.to_owned())
@@ -105,19 +63,32 @@ impl Condition {
             }
         })
     }
-    /// The contract's `alert_type`.
-    pub fn alert_type(&self) -> &'static str {
+    /// The metric of a metric condition.
+    pub fn metric(&self) -> Option<MetricType> {
         match self {
-            Self::Metric(Metric::Cpu) => "cpu_high",
-            Self::Metric(Metric::Memory) => "memory_high",
-            Self::Metric(Metric::Disk) => "disk_high",
-            Self::Offline => "server_offline",
-            Self::ServiceDown(_) => "service_down",
-            Self::Rebooted => "reboot_detected",
-            Self::ContainerExited(_) => "container_exited",
-            Self::SecurityUpdates => "security_updates",
+            Self::Metric(m) => Some(*m),
+            Self::Offline
+            | Self::ServiceDown(_)
+            | Self::Rebooted
+            | Self::ContainerExited(_)
+            | Self::SecurityUpdates => None,
         }
     }
+
+    /// The contract's `alert_type`.
+    pub fn alert_type(&self) -> AlertType {
+        match self {
+            Self::Metric(MetricType::Cpu) => AlertType::CpuHigh,
+            Self::Metric(MetricType::Memory) => AlertType::MemoryHigh,
+            Self::Metric(MetricType::Disk) => AlertType::DiskHigh,
+            Self::Offline => AlertType::ServerOffline,
+            Self::ServiceDown(_) => AlertType::ServiceDown,
+            Self::Rebooted => AlertType::RebootDetected,
+            Self::ContainerExited(_) => AlertType::ContainerExited,
+            Self::SecurityUpdates => AlertType::SecurityUpdates,
+        }
+    }
+
     /// One-shot events resolve on their own after a while instead of
     /// waiting for a condition to clear.
     fn is_event(&self) -> bool {
@@ -137,7 +108,7 @@ pub struct ActiveAlert {
 /// A metric over its high threshold that has not yet lasted long enough.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
-    pub metric: Metric,
+    pub metric: MetricType,
     pub first_breach_ms: i64,
     pub samples: u32,
     pub last_value: f64,
@@ -163,11 +134,11 @@ pub struct Rules {
 }
 
 impl Rules {
-    pub fn metric(&self, m: Metric) -> MetricRule {
+    pub fn metric(&self, m: MetricType) -> MetricRule {
         match m {
-            Metric::Cpu => self.cpu,
-            Metric::Memory => self.memory,
-            Metric::Disk => self.disk,
+            MetricType::Cpu => self.cpu,
+            MetricType::Memory => self.memory,
+            MetricType::Disk => self.disk,
         }
     }
 }
@@ -196,11 +167,11 @@ pub struct Sample {
 }
 
 impl Sample {
-    fn value(&self, m: Metric) -> Option<f64> {
+    fn value(&self, m: MetricType) -> Option<f64> {
         match m {
-            Metric::Cpu => self.cpu,
-            Metric::Memory => self.memory,
-            Metric::Disk => self.disk,
+            MetricType::Cpu => self.cpu,
+            MetricType::Memory => self.memory,
+            MetricType::Disk => self.disk,
         }
     }
 }
@@ -208,7 +179,7 @@ impl Sample {
 /// The machine at evaluation time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Machine {
-    pub is_workstation: bool,
+    pub machine_type: MachineType,
     pub is_paused: bool,
     pub last_seen_ms: Option<i64>,
     pub offline_threshold_seconds: i64,
@@ -281,7 +252,7 @@ pub fn evaluate(
         return d;
     };
 
-    for metric in Metric::ALL {
+    for &metric in MetricType::ALL {
         evaluate_metric(metric, sample, pending, rules, &by_condition, &mut d);
     }
     evaluate_services(active, machine, &by_condition, &mut d);
@@ -296,7 +267,7 @@ pub fn evaluate(
 /// Offline: servers only, never while paused (maintenance means "expect it
 /// down"). Clears as soon as the machine reports again.
 fn evaluate_offline(machine: &Machine, by_condition: &OpenAlerts, now_ms: i64, d: &mut Decision) {
-    let offline = !machine.is_workstation
+    let offline = machine.machine_type.always_on()
         && !machine.is_paused
         && machine
             .last_seen_ms
@@ -317,7 +288,8 @@ fn evaluate_offline(machine: &Machine, by_condition: &OpenAlerts, now_ms: i64, d
             });
         }
         (false, Some(a)) => d.to_resolve.push(a.id),
-        _ => {}
+        // Still offline and alerted, or fine and quiet: nothing changes.
+        (true, Some(_)) | (false, None) => {}
     }
 }
 
@@ -325,7 +297,7 @@ fn evaluate_offline(machine: &Machine, by_condition: &OpenAlerts, now_ms: i64, d
 /// (below `high` by the hysteresis); a new breach opens only once it has
 /// lasted, and is kept pending until then.
 fn evaluate_metric(
-    metric: Metric,
+    metric: MetricType,
     sample: &Sample,
     pending: &[Pending],
     rules: &Rules,
@@ -389,7 +361,7 @@ fn evaluate_metric(
 
 /// The alert of a metric breach that lasted, naming the threshold it
 /// crossed.
-fn metric_alert(metric: Metric, rule: MetricRule, sev: Severity, v: f64) -> NewAlert {
+fn metric_alert(metric: MetricType, rule: MetricRule, sev: Severity, v: f64) -> NewAlert {
     let threshold = if sev == Severity::Critical {
         rule.critical
     } else {
@@ -398,8 +370,11 @@ fn metric_alert(metric: Metric, rule: MetricRule, sev: Severity, v: f64) -> NewA
     NewAlert {
         condition: Condition::Metric(metric),
         severity: sev,
-        title: format!("{} usage {}", metric.label(), sev_word(sev)),
-        message: format!("{} at {v:.1}% (threshold {threshold:.0}%)", metric.label()),
+        title: format!("{} usage {}", metric_label(metric), sev_word(sev)),
+        message: format!(
+            "{} at {v:.1}% (threshold {threshold:.0}%)",
+            metric_label(metric)
+        ),
         threshold: Some(threshold),
         value: Some(v),
     }
@@ -436,7 +411,8 @@ fn evaluate_services(
             }),
             // Only a report of "running" clears it: "unknown" proves nothing.
             (false, Some(a)) if svc.status.as_deref() == Some("running") => d.to_resolve.push(a.id),
-            _ => {}
+            // Down and alerted, up and quiet, or not known to be running.
+            (true, Some(_)) | (false, _) => {}
         }
     }
     // An expected service that was removed from the list: its alert clears.
@@ -502,7 +478,7 @@ fn evaluate_security_updates(
                 value: Some(n as f64),
             }),
             (false, Some(a)) => d.to_resolve.push(a.id),
-            _ => {}
+            (true, Some(_)) | (false, None) => {}
         }
     }
 }
@@ -554,7 +530,7 @@ mod tests {
 
     fn machine(sample: Option<Sample>) -> Machine {
         Machine {
-            is_workstation: false,
+            machine_type: MachineType::Server,
             is_paused: false,
             last_seen_ms: Some(sample.as_ref().map(|s| s.at_ms).unwrap_or(0)),
             offline_threshold_seconds: 180,
@@ -629,7 +605,10 @@ mod tests {
             "opens when 180 s have passed, then stays open"
         );
         assert_eq!(ds[3].to_open[0].severity, Severity::High);
-        assert_eq!(ds[3].to_open[0].condition, Condition::Metric(Metric::Cpu));
+        assert_eq!(
+            ds[3].to_open[0].condition,
+            Condition::Metric(MetricType::Cpu)
+        );
     }
 
     #[test]
@@ -688,13 +667,13 @@ mod tests {
         m.last_seen_ms = Some(0);
         let d = evaluate(&[], &[], &m, &rules(), 181_000);
         assert_eq!(d.to_open[0].condition, Condition::Offline);
-        m.is_workstation = true;
+        m.machine_type = MachineType::Workstation;
         assert!(
             evaluate(&[], &[], &m, &rules(), 10_000_000)
                 .to_open
                 .is_empty()
         );
-        m.is_workstation = false;
+        m.machine_type = MachineType::Server;
         m.is_paused = true;
         assert!(
             evaluate(&[], &[], &m, &rules(), 10_000_000)
@@ -779,9 +758,9 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("reboot_detected", Severity::Low),
-                ("container_exited", Severity::Low),
-                ("security_updates", Severity::Low)
+                (AlertType::RebootDetected, Severity::Low),
+                (AlertType::ContainerExited, Severity::Low),
+                (AlertType::SecurityUpdates, Severity::Low)
             ]
         );
         let act = [active(3, Condition::Rebooted, Severity::Low)];
@@ -792,7 +771,7 @@ mod tests {
     #[test]
     fn condition_keys_round_trip() {
         for c in [
-            Condition::Metric(Metric::Disk),
+            Condition::Metric(MetricType::Disk),
             Condition::Offline,
             Condition::ServiceDown("a@b.service".into()),
             Condition::ContainerExited("x".into()),

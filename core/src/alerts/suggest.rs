@@ -5,29 +5,38 @@
 //! Everything else (CPU, memory, offline, reboots, updates) has no safe
 //! one-click fix, so nothing is suggested rather than something wrong.
 
-use homelabcmd_protocol::alerts::SuggestedAction;
+use homelabcmd_protocol::actions::ActionType;
+use homelabcmd_protocol::alerts::{AlertStatus, AlertType, SuggestedAction};
 
 /// The action to offer for an alert, if any. Resolved alerts get none.
 pub fn for_alert(
-    alert_type: &str,
+    alert_type: AlertType,
     service_name: Option<&str>,
-    status: &str,
+    status: AlertStatus,
 ) -> Option<SuggestedAction> {
-    if status == "resolved" {
-        return None;
+    match status {
+        AlertStatus::Resolved => return None,
+        AlertStatus::Open | AlertStatus::Acknowledged => {}
     }
-    match (alert_type, service_name) {
-        ("service_down", Some(service)) => Some(SuggestedAction {
-            action_type: "restart_service".into(),
+    match alert_type {
+        AlertType::ServiceDown => service_name.map(|service| SuggestedAction {
+            action_type: ActionType::RestartService,
             service_name: Some(service.to_owned()),
             summary: format!("Restart {service}"),
         }),
-        ("disk_high", _) => Some(SuggestedAction {
-            action_type: "clear_logs".into(),
+        AlertType::DiskHigh => Some(SuggestedAction {
+            action_type: ActionType::ClearLogs,
             service_name: None,
             summary: "Vacuum the systemd journal to free disk space".into(),
         }),
-        _ => None,
+        AlertType::CpuHigh
+        | AlertType::MemoryHigh
+        | AlertType::ServerOffline
+        | AlertType::RebootDetected
+        | AlertType::ContainerExited
+        | AlertType::SecurityUpdates
+        | AlertType::ConfigDrift
+        | AlertType::HostKeyChanged => None,
     }
 }
 
@@ -37,35 +46,41 @@ mod tests {
 
     #[test]
     fn a_stopped_service_suggests_restarting_it() {
-        let s = for_alert("service_down", Some("nginx"), "open").unwrap();
-        assert_eq!(s.action_type, "restart_service");
+        let s = for_alert(AlertType::ServiceDown, Some("nginx"), AlertStatus::Open).unwrap();
+        assert_eq!(s.action_type, ActionType::RestartService);
         assert_eq!(s.service_name.as_deref(), Some("nginx"));
         assert_eq!(s.summary, "Restart nginx");
     }
 
     #[test]
     fn a_full_disk_suggests_clearing_logs() {
-        let s = for_alert("disk_high", None, "acknowledged").unwrap();
-        assert_eq!(s.action_type, "clear_logs");
+        let s = for_alert(AlertType::DiskHigh, None, AlertStatus::Acknowledged).unwrap();
+        assert_eq!(s.action_type, ActionType::ClearLogs);
         assert_eq!(s.service_name, None);
     }
 
     #[test]
     fn nothing_without_a_safe_fix_or_once_resolved() {
         for t in [
-            "cpu_high",
-            "memory_high",
-            "server_offline",
-            "reboot_detected",
+            AlertType::CpuHigh,
+            AlertType::MemoryHigh,
+            AlertType::ServerOffline,
+            AlertType::RebootDetected,
         ] {
-            assert_eq!(for_alert(t, None, "open"), None, "{t}");
+            assert_eq!(for_alert(t, None, AlertStatus::Open), None, "{t}");
         }
         assert_eq!(
-            for_alert("service_down", None, "open"),
+            for_alert(AlertType::ServiceDown, None, AlertStatus::Open),
             None,
             "no service named"
         );
-        assert_eq!(for_alert("service_down", Some("nginx"), "resolved"), None);
-        assert_eq!(for_alert("disk_high", None, "resolved"), None);
+        assert_eq!(
+            for_alert(AlertType::ServiceDown, Some("nginx"), AlertStatus::Resolved),
+            None
+        );
+        assert_eq!(
+            for_alert(AlertType::DiskHigh, None, AlertStatus::Resolved),
+            None
+        );
     }
 }

@@ -15,6 +15,8 @@ use std::fmt;
 use std::time::Duration;
 
 pub use custom::{CustomCommand, CustomCommands};
+use homelabcmd_protocol::actions::ActionType;
+use homelabcmd_protocol::names::Requested;
 pub use lexer::shell_quote;
 
 /// Why a command was refused; the text names what was wrong.
@@ -269,36 +271,38 @@ impl CatalogAction {
 
     /// The `action_type` family this action belongs to (for the check in
     /// [`parse`]).
-    fn allowed_for(&self, action_type: &str) -> bool {
+    fn allowed_for(&self, action_type: ActionType) -> bool {
+        use ActionType as T;
         match action_type {
-            "restart_service" => matches!(self, Self::Service { .. } | Self::Container { .. }),
-            "service" => matches!(self, Self::Service { .. }),
-            "container" => matches!(self, Self::Container { .. }),
-            "clear_logs" => matches!(self, Self::JournalVacuum(_) | Self::DockerImagePrune { .. }),
-            "apt_update" => matches!(self, Self::AptUpdate),
-            "apt_upgrade_all" => matches!(self, Self::AptUpgrade(AptUpgrade::All)),
-            "apt_upgrade_security" => matches!(self, Self::AptUpgrade(AptUpgrade::Packages(_))),
-            "apply_updates" => matches!(self, Self::AptUpdate | Self::AptUpgrade(_)),
-            "reboot" => matches!(self, Self::Reboot),
-            "custom" => matches!(self, Self::Custom { .. }),
-            _ => false,
+            T::RestartService => matches!(self, Self::Service { .. } | Self::Container { .. }),
+            T::Service => matches!(self, Self::Service { .. }),
+            T::Container => matches!(self, Self::Container { .. }),
+            T::ClearLogs => matches!(self, Self::JournalVacuum(_) | Self::DockerImagePrune { .. }),
+            T::AptUpdate => matches!(self, Self::AptUpdate),
+            T::AptUpgradeAll => matches!(self, Self::AptUpgrade(AptUpgrade::All)),
+            T::AptUpgradeSecurity => matches!(self, Self::AptUpgrade(AptUpgrade::Packages(_))),
+            T::ApplyUpdates => matches!(self, Self::AptUpdate | Self::AptUpgrade(_)),
+            T::Reboot => matches!(self, Self::Reboot),
+            T::Custom => matches!(self, Self::Custom { .. }),
         }
     }
 }
 
-/// Action types accepted with a command string.
-pub const ACTION_TYPES: &[&str] = &[
-    "restart_service",
-    "service",
-    "container",
-    "clear_logs",
-    "apt_update",
-    "apt_upgrade_all",
-    "apt_upgrade_security",
-    "apply_updates",
-    "reboot",
-    "custom",
-];
+/// The action type a command was sent with, or the refusal naming every
+/// type accepted with a command string.
+pub fn command_action_type(requested: &Requested<ActionType>) -> Result<ActionType, Rejection> {
+    requested.known().ok_or_else(|| {
+        Rejection::new(format!(
+            "Command not in whitelist for action type '{}' (known: {})",
+            requested.as_str().escape_default(),
+            ActionType::ALL
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
 
 // ---------------------------------------------------------------------------
 // Argument patterns
@@ -361,16 +365,9 @@ fn bounded_number(s: &str, what: &str, max: u32) -> Result<u32, Rejection> {
 /// Parse a command string for `action_type` against the catalog.
 pub fn parse(
     command: &str,
-    action_type: &str,
+    action_type: ActionType,
     custom: &CustomCommands,
 ) -> Result<CatalogAction, Rejection> {
-    if !ACTION_TYPES.contains(&action_type) {
-        return Err(Rejection::new(format!(
-            "Command not in whitelist for action type '{}' (known: {})",
-            action_type.escape_default(),
-            ACTION_TYPES.join(", ")
-        )));
-    }
     let mut words = lexer::tokenize(command)?;
     // Callers used to send `sudo ...`; the catalog decides about sudo.
     if words.first() == Some(&"sudo") {
@@ -563,14 +560,14 @@ fn apt(program: &str, args: &[&str]) -> Result<CatalogAction, Rejection> {
 /// pending security updates) feeds `apt_upgrade_security`; `custom_name`
 /// picks a configured command for `custom`.
 pub fn for_action_type(
-    action_type: &str,
+    action_type: ActionType,
     service_name: Option<&str>,
     security_packages: &[String],
     custom_name: Option<&str>,
     custom: &CustomCommands,
 ) -> Result<CatalogAction, Rejection> {
     match action_type {
-        "restart_service" => {
+        ActionType::RestartService => {
             let unit = service_name
                 .ok_or_else(|| Rejection::new("service_name is required for restart_service"))?;
             if !is_unit_name(unit) {
@@ -585,10 +582,10 @@ pub fn for_action_type(
             })
         }
         // HomelabCmd's clear_logs: keep a week of journal.
-        "clear_logs" => Ok(CatalogAction::JournalVacuum(VacuumLimit::Days(7))),
-        "apt_update" => Ok(CatalogAction::AptUpdate),
-        "apt_upgrade_all" => Ok(CatalogAction::AptUpgrade(AptUpgrade::All)),
-        "apt_upgrade_security" => {
+        ActionType::ClearLogs => Ok(CatalogAction::JournalVacuum(VacuumLimit::Days(7))),
+        ActionType::AptUpdate => Ok(CatalogAction::AptUpdate),
+        ActionType::AptUpgradeAll => Ok(CatalogAction::AptUpgrade(AptUpgrade::All)),
+        ActionType::AptUpgradeSecurity => {
             if security_packages.is_empty() {
                 return Err(Rejection::new(
                     "no pending security updates for this machine",
@@ -604,8 +601,8 @@ pub fn for_action_type(
                 security_packages.to_vec(),
             )))
         }
-        "reboot" => Ok(CatalogAction::Reboot),
-        "custom" => {
+        ActionType::Reboot => Ok(CatalogAction::Reboot),
+        ActionType::Custom => {
             let name =
                 custom_name.ok_or_else(|| Rejection::new("custom actions need a command name"))?;
             custom
@@ -621,10 +618,10 @@ pub fn for_action_type(
                     ))
                 })
         }
-        other => Err(Rejection::new(format!(
-            "Action type '{}' not in whitelist",
-            other.escape_default()
-        ))),
+        // Command-string families: `/actions` has no command to parse.
+        other @ (ActionType::Service | ActionType::Container | ActionType::ApplyUpdates) => Err(
+            Rejection::new(format!("Action type '{other}' not in whitelist")),
+        ),
     }
 }
 
@@ -636,12 +633,21 @@ mod tests {
         CustomCommands::new()
     }
 
+    /// Parse as a request would: the action type as sent, then the command.
+    fn parse_as_sent(
+        command: &str,
+        action_type: &str,
+        custom: &CustomCommands,
+    ) -> Result<CatalogAction, Rejection> {
+        command_action_type(&action_type.into()).and_then(|t| parse(command, t, custom))
+    }
+
     fn ok(command: &str, action_type: &str) -> CatalogAction {
-        parse(command, action_type, &none()).unwrap_or_else(|e| panic!("{command:?}: {e}"))
+        parse_as_sent(command, action_type, &none()).unwrap_or_else(|e| panic!("{command:?}: {e}"))
     }
 
     fn refused(command: &str, action_type: &str) -> String {
-        match parse(command, action_type, &none()) {
+        match parse_as_sent(command, action_type, &none()) {
             Ok(a) => panic!("{command:?} was accepted as {a:?}"),
             Err(e) => e.reason,
         }
@@ -816,61 +822,66 @@ mod tests {
                 timeout: Duration::from_secs(600),
             },
         );
-        let a = parse("backup-now", "custom", &custom).unwrap();
+        let a = parse_as_sent("backup-now", "custom", &custom).unwrap();
         assert_eq!(a.argv(), ["/usr/local/bin/backup", "--quick mode"]);
         assert!(a.needs_sudo());
         assert_eq!(a.timeout(), Duration::from_secs(600));
         assert_eq!(a.shell_command(), "/usr/local/bin/backup '--quick mode'");
         assert!(
-            parse("backup-now --full", "custom", &custom)
+            parse_as_sent("backup-now --full", "custom", &custom)
                 .unwrap_err()
                 .reason
                 .contains("--full")
         );
-        assert!(parse("backup-now", "restart_service", &custom).is_err());
-        assert!(for_action_type("custom", None, &[], Some("backup-now"), &custom).is_ok());
-        assert!(for_action_type("custom", None, &[], Some("other"), &custom).is_err());
+        assert!(parse_as_sent("backup-now", "restart_service", &custom).is_err());
+        assert!(
+            for_action_type(ActionType::Custom, None, &[], Some("backup-now"), &custom).is_ok()
+        );
+        assert!(for_action_type(ActionType::Custom, None, &[], Some("other"), &custom).is_err());
     }
 
     #[test]
     fn contract_action_types_map_to_catalog_actions() {
         let c = none();
-        let a = for_action_type("restart_service", Some("plex"), &[], None, &c).unwrap();
+        let a = for_action_type(ActionType::RestartService, Some("plex"), &[], None, &c).unwrap();
         assert_eq!(a.argv(), ["systemctl", "restart", "--", "plex"]);
-        assert!(for_action_type("restart_service", None, &[], None, &c).is_err());
-        assert!(for_action_type("restart_service", Some("x;reboot"), &[], None, &c).is_err());
+        assert!(for_action_type(ActionType::RestartService, None, &[], None, &c).is_err());
+        assert!(
+            for_action_type(ActionType::RestartService, Some("x;reboot"), &[], None, &c).is_err()
+        );
         assert_eq!(
-            for_action_type("clear_logs", None, &[], None, &c)
+            for_action_type(ActionType::ClearLogs, None, &[], None, &c)
                 .unwrap()
                 .argv(),
             ["journalctl", "--vacuum-time=7d"]
         );
         assert_eq!(
-            for_action_type("apt_update", None, &[], None, &c).unwrap(),
+            for_action_type(ActionType::AptUpdate, None, &[], None, &c).unwrap(),
             CatalogAction::AptUpdate
         );
         assert_eq!(
-            for_action_type("apt_upgrade_all", None, &[], None, &c)
+            for_action_type(ActionType::AptUpgradeAll, None, &[], None, &c)
                 .unwrap()
                 .name(),
             "apt_upgrade_all"
         );
         let pkgs = vec!["openssl".to_owned()];
         assert_eq!(
-            for_action_type("apt_upgrade_security", None, &pkgs, None, &c)
+            for_action_type(ActionType::AptUpgradeSecurity, None, &pkgs, None, &c)
                 .unwrap()
                 .name(),
             "apt_upgrade_packages"
         );
-        assert!(for_action_type("apt_upgrade_security", None, &[], None, &c).is_err());
+        assert!(for_action_type(ActionType::AptUpgradeSecurity, None, &[], None, &c).is_err());
         let bad = vec!["openssl;reboot".to_owned()];
-        assert!(for_action_type("apt_upgrade_security", None, &bad, None, &c).is_err());
+        assert!(for_action_type(ActionType::AptUpgradeSecurity, None, &bad, None, &c).is_err());
         assert!(
-            for_action_type("format_disk", None, &[], None, &c)
+            for_action_type(ActionType::Service, None, &[], None, &c)
                 .unwrap_err()
                 .reason
                 .contains("not in whitelist")
         );
+        assert!("format_disk".parse::<ActionType>().is_err());
     }
 
     #[test]

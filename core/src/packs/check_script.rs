@@ -135,7 +135,7 @@ pub fn build(pack: &ResolvedPack) -> String {
     let files: Vec<String> = items
         .files
         .iter()
-        .filter(|f| f.state == super::model::State::Present)
+        .filter(|f| f.state == super::model::PathState::Present)
         .map(|f| shell_path(&f.path))
         .collect();
     if !files.is_empty() {

@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::loader::ResolvedPack;
 use super::model::{
-    DirItem, FileItem, Owner, PackageItem, ServiceItem, SettingItem, SettingType, State,
+    DirItem, FileItem, Owner, PackageItem, PathState, ServiceItem, SettingItem, SettingType,
 };
 use super::report::{PathKind, PathObs, PkgObs, Report, SvcObs};
 use super::template::{self, Facts};
@@ -353,9 +353,9 @@ fn compare_file(
         .or_else(|| f.content_hash.as_ref().map(|h| h.hex().to_string()));
     let has_content = expected_hash.is_some();
     match (f.state, obs) {
-        (State::Absent, PathObs::Missing) => {}
-        (State::Absent, PathObs::Present { kind, .. }) => unexpected(out, item, *kind),
-        (State::Present, PathObs::Missing) => out.push(
+        (PathState::Absent, PathObs::Missing) => {}
+        (PathState::Absent, PathObs::Present { kind, .. }) => unexpected(out, item, *kind),
+        (PathState::Present, PathObs::Missing) => out.push(
             MismatchType::MissingFile,
             "files",
             item,
@@ -372,7 +372,7 @@ fn compare_file(
             None,
         ),
         (
-            State::Present,
+            PathState::Present,
             PathObs::Present {
                 kind,
                 mode,
@@ -435,9 +435,9 @@ fn compare_dir(out: &mut Out, d: &DirItem, obs: Option<&PathObs>, facts: &Facts)
         return;
     };
     match (d.state, obs) {
-        (State::Absent, PathObs::Missing) => {}
-        (State::Absent, PathObs::Present { kind, .. }) => unexpected(out, item, *kind),
-        (State::Present, PathObs::Missing) => out.push(
+        (PathState::Absent, PathObs::Missing) => {}
+        (PathState::Absent, PathObs::Present { kind, .. }) => unexpected(out, item, *kind),
+        (PathState::Present, PathObs::Missing) => out.push(
             MismatchType::MissingFile,
             "files",
             item,
@@ -454,7 +454,7 @@ fn compare_dir(out: &mut Out, d: &DirItem, obs: Option<&PathObs>, facts: &Facts)
             None,
         ),
         (
-            State::Present,
+            PathState::Present,
             PathObs::Present {
                 kind, mode, owner, ..
             },

@@ -5,30 +5,31 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use homelabcmd_protocol::api::MachineType;
 use homelabcmd_protocol::packs::{
-    ComplianceMachineSummary, ComplianceSummaryResponse, ComplianceSummaryStats, ConfigPack,
-    ConfigPackMetadata, DiffMismatchItem, DirectoryItem, FileItem, MismatchItem, PackItems,
-    PackageItem, ServiceItem, SettingItem,
+    ComplianceMachineSummary, ComplianceStatus, ComplianceSummaryResponse, ComplianceSummaryStats,
+    ConfigPack, ConfigPackMetadata, DiffMismatchItem, DirectoryItem, FileItem, MismatchItem,
+    PackItems, PackageItem, ServiceItem, SettingItem,
 };
 
 use super::PackSet;
-use super::model::{self, Items, SettingType, State};
+use super::model::{self, Items};
 
 /// The pack every machine follows; an assignment without it is refused.
 pub const BASE_PACK: &str = "base";
 
 /// Packs of a machine with no stored assignment: `base` for servers,
 /// `base` + `developer-lite` for workstations (someone logs in there).
-pub fn default_packs(machine_type: &str) -> Vec<String> {
+pub fn default_packs(machine_type: MachineType) -> Vec<String> {
     match machine_type {
-        "workstation" => vec![BASE_PACK.into(), "developer-lite".into()],
-        _ => vec![BASE_PACK.into()],
+        MachineType::Workstation => vec![BASE_PACK.into(), "developer-lite".into()],
+        MachineType::Server => vec![BASE_PACK.into()],
     }
 }
 
 /// A machine's packs: its stored assignment (a JSON array of pack ids),
 /// else — none stored, or unreadable — the machine-type default.
-pub fn assigned_packs(stored: Option<&str>, machine_type: &str) -> Vec<String> {
+pub fn assigned_packs(stored: Option<&str>, machine_type: MachineType) -> Vec<String> {
     stored
         .and_then(|p| serde_json::from_str(p).ok())
         .unwrap_or_else(|| default_packs(machine_type))
@@ -104,22 +105,22 @@ pub fn summarize(machines: &[Machine], latest: &[Latest]) -> ComplianceSummaryRe
             let (status, mismatch_count) = match newest {
                 None => {
                     stats.never_checked += 1;
-                    ("never_checked", None)
+                    (ComplianceStatus::NeverChecked, None)
                 }
                 Some(_) if checks.iter().all(|c| c.is_compliant) => {
                     stats.compliant += 1;
-                    ("compliant", Some(0))
+                    (ComplianceStatus::Compliant, Some(0))
                 }
                 Some(_) => {
                     stats.non_compliant += 1;
                     let n = checks.iter().map(|c| c.mismatch_count).sum();
-                    ("non_compliant", Some(n))
+                    (ComplianceStatus::NonCompliant, Some(n))
                 }
             };
             ComplianceMachineSummary {
                 id: m.id.clone(),
                 display_name: m.display_name.clone(),
-                status: status.to_owned(),
+                status,
                 pack: newest.map(|c| c.pack_name.clone()),
                 mismatch_count,
                 checked_at: newest.map(|c| c.checked_at),
@@ -142,21 +143,6 @@ pub fn to_mismatch(d: &DiffMismatchItem) -> MismatchItem {
     }
 }
 
-fn state_str(s: State) -> &'static str {
-    match s {
-        State::Present => "present",
-        State::Absent => "absent",
-    }
-}
-
-fn setting_kind(k: SettingType) -> &'static str {
-    match k {
-        SettingType::EnvVar => "env_var",
-        SettingType::Config => "config",
-        SettingType::Command => "command",
-    }
-}
-
 /// API view of pack items.
 pub fn to_api_items(items: &Items) -> PackItems {
     PackItems {
@@ -176,7 +162,7 @@ pub fn to_api_items(items: &Items) -> PackItems {
             .map(|s| SettingItem {
                 key: s.key.clone(),
                 expected: s.expected.clone(),
-                kind: setting_kind(s.kind).to_owned(),
+                kind: s.kind,
                 description: s.description.clone(),
                 file: s.file.as_ref().map(|f| f.as_str().to_owned()),
             })
@@ -188,7 +174,7 @@ pub fn to_api_items(items: &Items) -> PackItems {
                 path: d.path.as_str().to_owned(),
                 mode: d.mode.map(|m| m.to_string()),
                 owner: d.owner.as_ref().map(|o| o.as_str().to_owned()),
-                state: state_str(d.state).to_owned(),
+                state: d.state,
                 description: d.description.clone(),
             })
             .collect(),
@@ -215,7 +201,7 @@ fn file_item(f: &model::FileItem) -> FileItem {
         content_hash: f.content_hash.as_ref().map(|h| h.as_str().to_owned()),
         description: f.description.clone(),
         owner: f.owner.as_ref().map(|o| o.as_str().to_owned()),
-        state: Some(state_str(f.state).to_owned()),
+        state: Some(f.state),
         content: f.content.clone(),
     }
 }
@@ -268,17 +254,23 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_machine_type() {
-        assert_eq!(default_packs("server"), vec!["base"]);
-        assert_eq!(default_packs("workstation"), vec!["base", "developer-lite"]);
+        assert_eq!(default_packs(MachineType::Server), vec!["base"]);
         assert_eq!(
-            assigned_packs(Some(r#"["base","developer-max"]"#), "server"),
+            default_packs(MachineType::Workstation),
+            vec!["base", "developer-lite"]
+        );
+        assert_eq!(
+            assigned_packs(Some(r#"["base","developer-max"]"#), MachineType::Server),
             vec!["base", "developer-max"]
         );
         assert_eq!(
-            assigned_packs(None, "workstation"),
-            default_packs("workstation")
+            assigned_packs(None, MachineType::Workstation),
+            default_packs(MachineType::Workstation)
         );
-        assert_eq!(assigned_packs(Some("not json"), "server"), vec!["base"]);
+        assert_eq!(
+            assigned_packs(Some("not json"), MachineType::Server),
+            vec!["base"]
+        );
     }
 
     #[test]
@@ -330,12 +322,12 @@ mod tests {
             ),
             (1, 1, 1, 3)
         );
-        assert_eq!(r.machines[0].status, "compliant");
-        assert_eq!(r.machines[1].status, "non_compliant");
+        assert_eq!(r.machines[0].status, ComplianceStatus::Compliant);
+        assert_eq!(r.machines[1].status, ComplianceStatus::NonCompliant);
         assert_eq!(r.machines[1].mismatch_count, Some(3));
         assert_eq!(r.machines[1].pack.as_deref(), Some("developer-lite"));
         assert_eq!(r.machines[1].checked_at, Some(t(20)));
-        assert_eq!(r.machines[2].status, "never_checked");
+        assert_eq!(r.machines[2].status, ComplianceStatus::NeverChecked);
         assert_eq!(r.machines[2].display_name, "C");
         assert!(r.machines[2].pack.is_none() && r.machines[2].checked_at.is_none());
     }

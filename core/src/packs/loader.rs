@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::model::{Items, PackDoc, SettingItem, SettingType, State, setting_command};
+use super::model::{Items, PackDoc, PathState, SettingItem, SettingType, setting_command};
 use super::template;
 
 /// Name of the templates directory inside a packs directory.
@@ -339,7 +339,7 @@ fn check_files(
                 "give at most one of `content`, `template` and `content_hash`".into(),
             );
         }
-        if f.state == State::Absent && sources > 0 {
+        if f.state == PathState::Absent && sources > 0 {
             errors.push(
                 &format!("{field}.state"),
                 locate(text, "path", Some(f.path.as_str()), 0),

@@ -62,14 +62,9 @@ impl Items {
     }
 }
 
-/// Whether a path should exist.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    #[default]
-    Present,
-    Absent,
-}
+/// Whether a path should exist, and where a setting's value is read from:
+/// the wire enums, so pack files and the API spell them the same.
+pub use homelabcmd_protocol::packs::{PathState, SettingType};
 
 /// A managed file. Without `content`, `template` or `content_hash` only its
 /// existence (any type: the peer lists directories here too), mode and
@@ -92,7 +87,7 @@ pub struct FileItem {
     #[serde(default)]
     pub content_hash: Option<ContentHash>,
     #[serde(default)]
-    pub state: State,
+    pub state: PathState,
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -107,7 +102,7 @@ pub struct DirItem {
     #[serde(default)]
     pub owner: Option<Owner>,
     #[serde(default)]
-    pub state: State,
+    pub state: PathState,
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -121,18 +116,6 @@ pub struct PackageItem {
     pub min_version: Option<MinVersion>,
     #[serde(default)]
     pub description: Option<String>,
-}
-
-/// Where a setting's value is read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SettingType {
-    /// `key` is an environment variable of the login environment.
-    EnvVar,
-    /// `key` is a `key = value` / `key value` / `key: value` line of `file`.
-    Config,
-    /// `key` names a whitelisted read-only command ([`SETTING_COMMANDS`]).
-    Command,
 }
 
 /// A setting with its expected value.

@@ -4,13 +4,14 @@
 //! requests cannot both win; the HTTP handlers only parse and map.
 
 use homelabcmd_core::catalog::{self, CatalogAction};
+use homelabcmd_protocol::actions::{ActionStatus, ActionType};
 
 use crate::actions::{canonical_command, spawn_execution};
 use crate::db;
 use crate::db::actions::{ActionRow, Inserted, NewAction};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use homelabcmd_core::audit::{AuditEntry, Outcome};
+use homelabcmd_core::audit::{AuditEntry, AuditOutcome};
 
 /// Who approves/rejects through the API (HomelabCmd's name for it).
 pub const OPERATOR: &str = "dashboard";
@@ -20,7 +21,7 @@ pub const OPERATOR: &str = "dashboard";
 pub async fn create(
     state: &AppState,
     server_id: &str,
-    action_type: &str,
+    action_type: ActionType,
     build: impl FnOnce(&[String]) -> Result<CatalogAction, catalog::Rejection>,
     alert_id: Option<i64>,
 ) -> ApiResult<Inserted> {
@@ -38,7 +39,7 @@ pub async fn create(
         Err(rej) => {
             state
                 .executor
-                .audit_rejected(OPERATOR, server_id, action_type, &rej.reason)
+                .audit_rejected(OPERATOR, server_id, action_type.as_str(), &rej.reason)
                 .await?;
             return Err(ApiError::Forbidden(rej.reason));
         }
@@ -50,7 +51,12 @@ pub async fn create(
         _ => None,
     };
     let approved_by = (!server.is_paused).then_some("auto");
-    let mut audit = AuditEntry::new(OPERATOR, Some(server_id), "action_create", Outcome::Allowed);
+    let mut audit = AuditEntry::new(
+        OPERATOR,
+        Some(server_id),
+        "action_create",
+        AuditOutcome::Allowed,
+    );
     audit.argv = Some(action.argv());
     audit.reason = Some(format!(
         "{} ({})",
@@ -72,7 +78,7 @@ pub async fn create(
     };
     let inserted = db::actions::insert(&state.db, &new, &audit).await?;
     if let Inserted::Created(row) = &inserted
-        && row.status == "approved"
+        && row.status == ActionStatus::Approved
     {
         spawn_execution(state.clone(), row.id);
     }
@@ -98,7 +104,12 @@ async fn refused(state: &AppState, id: i64, what: &str, allowed: &str) -> ApiErr
     }
 }
 
-fn entry(row_server: Option<&str>, action: &str, outcome: Outcome, reason: String) -> AuditEntry {
+fn entry(
+    row_server: Option<&str>,
+    action: &str,
+    outcome: AuditOutcome,
+    reason: String,
+) -> AuditEntry {
     let mut e = AuditEntry::new(OPERATOR, row_server, action, outcome);
     e.reason = Some(reason);
     e
@@ -110,7 +121,7 @@ pub async fn approve(state: &AppState, action_id: i64) -> ApiResult<ActionRow> {
     let audit = entry(
         Some(&server),
         "action_approve",
-        Outcome::Allowed,
+        AuditOutcome::Allowed,
         format!("action {action_id} approved"),
     );
     let Some(row) = db::actions::approve(&state.db, action_id, OPERATOR, &audit).await? else {
@@ -126,7 +137,7 @@ pub async fn reject(state: &AppState, action_id: i64, reason: &str) -> ApiResult
     let audit = entry(
         Some(&server),
         "action_reject",
-        Outcome::Rejected,
+        AuditOutcome::Rejected,
         format!("action {action_id} rejected: {reason}"),
     );
     match db::actions::reject(&state.db, action_id, OPERATOR, reason, &audit).await? {
@@ -141,7 +152,7 @@ pub async fn cancel(state: &AppState, action_id: i64) -> ApiResult<ActionRow> {
     let audit = entry(
         Some(&server),
         "action_cancel",
-        Outcome::Rejected,
+        AuditOutcome::Rejected,
         format!("action {action_id} cancelled"),
     );
     match db::actions::cancel(&state.db, action_id, OPERATOR, &audit).await? {

@@ -21,6 +21,7 @@ use homelabcmd_core::catalog::{
     self, AptUpgrade, CatalogAction, ContainerVerb, CustomCommands, Rejection, ServiceVerb,
     VacuumLimit,
 };
+use homelabcmd_protocol::actions::ActionStatus;
 use homelabcmd_protocol::api::ActionResponse;
 
 use crate::db::{self, actions::ActionRow, opt_dt, to_dt};
@@ -68,7 +69,7 @@ pub fn canonical_command(a: &CatalogAction) -> String {
 
 /// The catalog action a stored row stands for.
 pub fn action_of(row: &ActionRow, custom: &CustomCommands) -> Result<CatalogAction, Rejection> {
-    catalog::parse(&row.command, &row.action_type, custom)
+    catalog::parse(&row.command, row.action_type, custom)
 }
 
 /// Run an approved action in the background.
@@ -92,7 +93,12 @@ async fn execute(state: &AppState, id: i64) -> anyhow::Result<()> {
             // A configured command removed since the action was queued.
             state
                 .executor
-                .audit_rejected(&actor, &row.server_id, &row.action_type, &rej.reason)
+                .audit_rejected(
+                    &actor,
+                    &row.server_id,
+                    row.action_type.as_str(),
+                    &rej.reason,
+                )
                 .await?;
             (None, String::new(), rej.reason)
         }
@@ -111,11 +117,11 @@ async fn execute(state: &AppState, id: i64) -> anyhow::Result<()> {
     };
     let (exit_code, stdout, stderr) = finished;
     let status = if exit_code == Some(0) {
-        "completed"
+        ActionStatus::Completed
     } else {
-        "failed"
+        ActionStatus::Failed
     };
-    tracing::info!(action_id = id, server_id = %row.server_id, status, ?exit_code, "action finished");
+    tracing::info!(action_id = id, server_id = %row.server_id, %status, ?exit_code, "action finished");
     db::actions::finish(
         &state.db,
         id,
@@ -172,6 +178,7 @@ pub fn to_response(a: ActionRow) -> ActionResponse {
 mod tests {
     use super::*;
     use homelabcmd_core::catalog::CustomCommand;
+    use homelabcmd_protocol::actions::ActionType;
     use std::time::Duration;
 
     #[test]
@@ -187,13 +194,13 @@ mod tests {
         );
         let pkgs = vec!["openssl".to_owned(), "libssl3".to_owned()];
         let cases = [
-            ("restart_service", Some("nginx.service"), None),
-            ("clear_logs", None, None),
-            ("apt_update", None, None),
-            ("apt_upgrade_all", None, None),
-            ("apt_upgrade_security", None, None),
-            ("reboot", None, None),
-            ("custom", None, Some("backup-now")),
+            (ActionType::RestartService, Some("nginx.service"), None),
+            (ActionType::ClearLogs, None, None),
+            (ActionType::AptUpdate, None, None),
+            (ActionType::AptUpgradeAll, None, None),
+            (ActionType::AptUpgradeSecurity, None, None),
+            (ActionType::Reboot, None, None),
+            (ActionType::Custom, None, Some("backup-now")),
         ];
         for (t, service, name) in cases {
             let a = catalog::for_action_type(t, service, &pkgs, name, &custom).unwrap();
@@ -209,14 +216,20 @@ mod tests {
             CatalogAction::JournalVacuum(VacuumLimit::Megabytes(500)),
         ] {
             assert_eq!(
-                catalog::parse(&canonical_command(&a), "clear_logs", &custom),
+                catalog::parse(&canonical_command(&a), ActionType::ClearLogs, &custom),
                 Ok(a)
             );
         }
         assert_eq!(
             canonical_command(
-                &catalog::for_action_type("restart_service", Some("plex"), &[], None, &custom)
-                    .unwrap()
+                &catalog::for_action_type(
+                    ActionType::RestartService,
+                    Some("plex"),
+                    &[],
+                    None,
+                    &custom
+                )
+                .unwrap()
             ),
             "systemctl restart plex"
         );

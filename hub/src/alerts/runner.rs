@@ -16,7 +16,7 @@ use crate::notify::{self, AlertEvent, EventKind};
 use crate::settings;
 use crate::state::AppState;
 use homelabcmd_core::alerts::engine::{
-    self, Condition, Decision, Machine, MetricRule, Rules, Sample, ServiceState,
+    self, Condition, Decision, Machine, MetricRule, MetricType, Rules, Sample, ServiceState,
 };
 
 /// Security updates at or above this count raise a low alert.
@@ -53,11 +53,10 @@ pub fn rules_from(t: &ThresholdsConfig, overrides: &[db::alerts::OverrideRow]) -
         event_ttl_ms: EVENT_TTL_MS,
     };
     for o in overrides {
-        let slot = match o.metric.as_str() {
-            "cpu" => &mut rules.cpu,
-            "memory" => &mut rules.memory,
-            "disk" => &mut rules.disk,
-            _ => continue,
+        let slot = match o.metric {
+            MetricType::Cpu => &mut rules.cpu,
+            MetricType::Memory => &mut rules.memory,
+            MetricType::Disk => &mut rules.disk,
         };
         if let Some(v) = o.high_percent {
             slot.high = v as f64;
@@ -152,7 +151,7 @@ async fn evaluate(
         })
         .collect();
     let machine = Machine {
-        is_workstation: ctx.is_workstation,
+        machine_type: ctx.machine_type,
         is_paused: ctx.is_paused,
         last_seen_ms: ctx.last_seen,
         offline_threshold_seconds: ctx
@@ -203,12 +202,12 @@ async fn apply(
         alert_id: id,
         server_id: server_id.to_owned(),
         server_name: server_name.to_owned(),
-        alert_type: a.condition.alert_type().to_owned(),
-        severity: a.severity.as_str().to_owned(),
+        alert_type: a.condition.alert_type().to_string(),
+        severity: a.severity,
         previous_severity: None,
         title: a.title.clone(),
         message: a.message.clone(),
-        metric: metric_name(&a.condition),
+        metric: a.condition.metric(),
         value: a.value,
         threshold: a.threshold,
         at: db::to_dt(now),
@@ -224,7 +223,7 @@ async fn apply(
         tracing::info!(
             server_id,
             alert_id = id,
-            alert_type = new.condition.alert_type(),
+            alert_type = new.condition.alert_type().as_str(),
             severity = new.severity.as_str(),
             "alert opened"
         );
@@ -243,7 +242,7 @@ async fn apply(
         {
             let mut ev = event_from_row(&row, server_name, link.clone(), now);
             ev.kind = EventKind::Escalated;
-            ev.previous_severity = Some(up.from.as_str().to_owned());
+            ev.previous_severity = Some(up.from);
             if allowed(&ev, row.snoozed_until) {
                 db::outbox::enqueue(&mut tx, &channels, &ev, now).await?;
                 db::alerts::mark_notified(&mut tx, up.id, now).await?;
@@ -279,13 +278,6 @@ async fn apply(
     Ok(())
 }
 
-fn metric_name(c: &Condition) -> Option<String> {
-    match c {
-        Condition::Metric(m) => Some(m.name().to_owned()),
-        _ => None,
-    }
-}
-
 pub fn event_from_row(
     row: &db::alerts::AlertRow,
     server_name: &str,
@@ -297,12 +289,12 @@ pub fn event_from_row(
         alert_id: Some(row.id),
         server_id: row.server_id.clone(),
         server_name: server_name.to_owned(),
-        alert_type: row.alert_type.clone(),
-        severity: row.severity.clone(),
+        alert_type: row.alert_type.to_string(),
+        severity: row.severity,
         previous_severity: None,
         title: row.title.clone(),
         message: row.message.clone().unwrap_or_default(),
-        metric: Condition::parse_key(&row.condition_key).and_then(|c| metric_name(&c)),
+        metric: Condition::parse_key(&row.condition_key).and_then(|c| c.metric()),
         value: row.actual_value,
         threshold: row.threshold_value,
         at: db::to_dt(now),

@@ -22,7 +22,7 @@ use crate::remote::Exec;
 use crate::remote::executor::{ExecError, Wait};
 use crate::state::AppState;
 use homelabcmd_core::packs::apply_script::{self, RemoteStep};
-use homelabcmd_core::packs::model::{Items, SettingType, State};
+use homelabcmd_core::packs::model::{Items, PathState, SettingType};
 use homelabcmd_core::packs::plan::{self, BACKUP_SUFFIX, Plan, Step};
 use homelabcmd_core::packs::{ResolvedPack, fleet};
 
@@ -194,7 +194,7 @@ async fn run_and_finish(
         apply_id = id,
         server_id,
         pack = pack.id,
-        status,
+        status = status.as_str(),
         completed = progress.items_completed,
         failed = progress.items_failed,
         "config apply finished"
@@ -209,7 +209,7 @@ async fn run(
     server_id: &str,
     pack: &ResolvedPack,
     actor: &str,
-) -> (&'static str, Progress, Option<String>) {
+) -> (ApplyStatus, Progress, Option<String>) {
     let mut progress = Progress {
         current_item: Some("checking the machine".into()),
         ..Progress::default()
@@ -221,7 +221,7 @@ async fn run(
         Ok(c) => c,
         Err(e) => {
             return (
-                "failed",
+                ApplyStatus::Failed,
                 progress,
                 Some(format!("the check before applying failed: {e}")),
             );
@@ -261,7 +261,11 @@ async fn run(
                     progress.record(t, item, step.done_action(), Err(why.clone()));
                 }
                 progress.current_item = None;
-                return ("failed", progress, Some(format!("stopped: {why}")));
+                return (
+                    ApplyStatus::Failed,
+                    progress,
+                    Some(format!("stopped: {why}")),
+                );
             }
         }
     }
@@ -276,10 +280,10 @@ async fn run(
                 is_compliant: c.verdict.is_compliant(),
                 mismatch_count: c.verdict.mismatches.len() as i64,
             });
-            ("completed", progress, None)
+            (ApplyStatus::Completed, progress, None)
         }
         Err(e) => (
-            "completed",
+            ApplyStatus::Completed,
             progress,
             Some(format!("the re-check failed: {e}")),
         ),
@@ -292,15 +296,6 @@ async fn store(db: &Db, id: i64, progress: &Progress) {
     }
 }
 
-fn status_of(s: &str) -> ApplyStatus {
-    match s {
-        "pending" => ApplyStatus::Pending,
-        "running" => ApplyStatus::Running,
-        "completed" => ApplyStatus::Completed,
-        _ => ApplyStatus::Failed,
-    }
-}
-
 /// The status answer for a stored run.
 pub fn status_response(row: db::packs::ApplyRunRow) -> ApplyStatusResponse {
     let p: Progress = row
@@ -308,12 +303,14 @@ pub fn status_response(row: db::packs::ApplyRunRow) -> ApplyStatusResponse {
         .as_deref()
         .and_then(|j| serde_json::from_str(j).ok())
         .unwrap_or_default();
-    let status = status_of(&row.status);
+    let status = row.status;
     let done = p.items_completed + p.items_failed;
     let progress = match status {
         ApplyStatus::Completed => 100,
-        _ if p.items_total > 0 => (done * 100 / p.items_total).clamp(0, 99),
-        _ => 0,
+        ApplyStatus::Pending | ApplyStatus::Running | ApplyStatus::Failed if p.items_total > 0 => {
+            (done * 100 / p.items_total).clamp(0, 99)
+        }
+        ApplyStatus::Pending | ApplyStatus::Running | ApplyStatus::Failed => 0,
     };
     ApplyStatusResponse {
         apply_id: row.id,
@@ -361,7 +358,7 @@ pub fn removal(own: &Items, others: &[&ResolvedPack]) -> Removal {
     let files = own
         .files
         .iter()
-        .filter(|f| f.state == State::Present && (f.content.is_some() || f.template.is_some()))
+        .filter(|f| f.state == PathState::Present && (f.content.is_some() || f.template.is_some()))
         .map(|f| f.path.as_str())
         .filter(|p| !other_paths.contains(p))
         .map(str::to_string)
@@ -472,7 +469,7 @@ pub async fn other_packs<'a>(
 ) -> sqlx::Result<(Vec<String>, Vec<&'a ResolvedPack>)> {
     let row = db::packs::assignment(&state.db.read, server_id).await?;
     let assigned = row
-        .map(|r| fleet::assigned_packs(r.packs.as_deref(), &r.machine_type))
+        .map(|r| fleet::assigned_packs(r.packs.as_deref(), r.machine_type))
         .unwrap_or_default();
     let others = assigned
         .iter()
@@ -777,7 +774,7 @@ mod tests {
             id: 7,
             server_id: "m".into(),
             pack_name: "base".into(),
-            status: "running".into(),
+            status: ApplyStatus::Running,
             started_at: 1_700_000_000_000,
             completed_at: None,
             items: Some(p.json()),
@@ -790,7 +787,7 @@ mod tests {
         assert_eq!(s.items[1].action, "failed");
         assert_eq!(s.items[1].error.as_deref(), Some("boom"));
         let done = status_response(db::packs::ApplyRunRow {
-            status: "completed".into(),
+            status: ApplyStatus::Completed,
             ..row.clone()
         });
         assert_eq!(done.progress, 100);
@@ -1000,7 +997,7 @@ mod tests {
         // No further step, no re-check.
         assert_eq!(exec.calls().len(), 3);
         assert_eq!(exec.unused(), 0);
-        assert_eq!(row.status, "failed");
+        assert_eq!(row.status, ApplyStatus::Failed);
         assert_eq!(
             row.error.as_deref(),
             Some("stopped: could not connect to nas.lan:22: connection refused")

@@ -20,11 +20,11 @@ use homelabcmd_protocol::packs::DiffMismatchItem;
 use crate::alerts::runner::event_from_row;
 use crate::db::{self, Db, now_ms};
 use crate::notify::{self, AlertEvent, EventKind, Outbox};
-use homelabcmd_core::alerts::engine::Severity;
+use homelabcmd_core::alerts::engine::{AlertType, Severity};
 use homelabcmd_core::packs::{Comparison, ResolvedPack, fleet};
 
 /// `alert_type` of a drift alert.
-pub const ALERT_TYPE: &str = "config_drift";
+pub const ALERT_TYPE: AlertType = AlertType::ConfigDrift;
 /// Drift is worth a push but is not an outage.
 pub const SEVERITY: Severity = Severity::High;
 /// Mismatched items named in the message; the rest are counted.
@@ -166,7 +166,7 @@ async fn tracked(db: &Db, server_id: &str, pack: &str) -> sqlx::Result<bool> {
     let Some(row) = db::packs::assignment(&db.read, server_id).await? else {
         return Ok(false);
     };
-    let packs = fleet::assigned_packs(row.packs.as_deref(), &row.machine_type);
+    let packs = fleet::assigned_packs(row.packs.as_deref(), row.machine_type);
     Ok(row.drift_detection_enabled && packs.iter().any(|p| p == pack))
 }
 
@@ -227,8 +227,8 @@ pub async fn record(
                 alert_id: Some(id),
                 server_id: server_id.to_owned(),
                 server_name: name,
-                alert_type: ALERT_TYPE.into(),
-                severity: SEVERITY.as_str().into(),
+                alert_type: ALERT_TYPE.to_string(),
+                severity: SEVERITY,
                 previous_severity: None,
                 title,
                 message,

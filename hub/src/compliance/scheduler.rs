@@ -34,10 +34,11 @@ use tokio::task::JoinSet;
 use crate::compliance::{self, CheckError};
 use crate::db::{self, now_ms};
 use crate::notify::Outbox;
-use crate::remote::executor::{self, ExecError, Mode, Wait};
+use crate::remote::executor::{self, ConnectivityMode, ExecError, Wait};
 use crate::state::AppState;
 use homelabcmd_core::packs::fleet;
-use homelabcmd_core::status::{Status, machine_status};
+use homelabcmd_core::status::machine_status;
+use homelabcmd_protocol::api::{MachineStatus, MachineType};
 
 /// Audit actor of scheduled checks.
 pub const ACTOR: &str = "drift-scheduler";
@@ -50,7 +51,7 @@ const MAX_TICK: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, PartialEq)]
 pub struct Machine {
     pub id: String,
-    pub is_workstation: bool,
+    pub machine_type: MachineType,
     /// Assigned packs (or the machine-type default).
     pub packs: Vec<String>,
     pub drift_detection_enabled: bool,
@@ -101,14 +102,16 @@ pub fn due(
         if !m.drift_detection_enabled || m.is_paused || m.is_inactive || !m.reachable {
             continue;
         }
-        let online = machine_status(
+        let status = machine_status(
             m.last_seen_ms,
             clock.now,
             m.offline_threshold_seconds,
-            m.is_workstation,
-        ) == Status::Online;
-        if m.is_workstation && !online {
-            continue;
+            m.machine_type,
+        );
+        // A workstation is only checked while it is up.
+        match (m.machine_type, status) {
+            (MachineType::Workstation, MachineStatus::Offline | MachineStatus::Unknown) => continue,
+            (MachineType::Workstation, MachineStatus::Online) | (MachineType::Server, _) => {}
         }
         let packs: Vec<String> = m
             .packs
@@ -148,7 +151,7 @@ pub fn unwatched(machines: &[Machine], alerts: &[db::drift::ActiveDrift]) -> Vec
             };
             let Some(pack) = a
                 .condition_key
-                .strip_prefix(crate::compliance::drift::ALERT_TYPE)
+                .strip_prefix(crate::compliance::drift::ALERT_TYPE.as_str())
                 .and_then(|k| k.strip_prefix(':'))
             else {
                 return false;
@@ -160,15 +163,19 @@ pub fn unwatched(machines: &[Machine], alerts: &[db::drift::ActiveDrift]) -> Vec
 }
 
 /// Pure: the scheduler's view of a machine row.
-pub fn machine_from_row(row: db::drift::MachineRow, mode: Mode, default_offline: i64) -> Machine {
+pub fn machine_from_row(
+    row: db::drift::MachineRow,
+    mode: ConnectivityMode,
+    default_offline: i64,
+) -> Machine {
     let filled = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
     let reachable = match mode {
-        Mode::DirectSsh => filled(&row.ip_address) || !row.hostname.trim().is_empty(),
-        Mode::Tailscale => filled(&row.tailscale_hostname),
+        ConnectivityMode::DirectSsh => filled(&row.ip_address) || !row.hostname.trim().is_empty(),
+        ConnectivityMode::Tailscale => filled(&row.tailscale_hostname),
     };
     Machine {
-        packs: fleet::assigned_packs(row.packs.as_deref(), &row.machine_type),
-        is_workstation: row.machine_type == "workstation",
+        packs: fleet::assigned_packs(row.packs.as_deref(), row.machine_type),
+        machine_type: row.machine_type,
         id: row.id,
         drift_detection_enabled: row.drift_detection_enabled,
         is_paused: row.is_paused,
@@ -332,7 +339,7 @@ mod tests {
     fn server(id: &str) -> Machine {
         Machine {
             id: id.into(),
-            is_workstation: false,
+            machine_type: MachineType::Server,
             packs: vec!["base".into()],
             drift_detection_enabled: true,
             is_paused: false,
@@ -345,7 +352,7 @@ mod tests {
 
     fn workstation(id: &str, last_seen_ms: Option<i64>) -> Machine {
         Machine {
-            is_workstation: true,
+            machine_type: MachineType::Workstation,
             packs: vec!["base".into(), "developer-lite".into()],
             last_seen_ms,
             ..server(id)
@@ -508,7 +515,7 @@ mod tests {
     fn rows_become_machines() {
         let row = db::drift::MachineRow {
             id: "ws".into(),
-            machine_type: "workstation".into(),
+            machine_type: MachineType::Workstation,
             packs: None,
             drift_detection_enabled: true,
             is_paused: false,
@@ -519,17 +526,17 @@ mod tests {
             last_seen: Some(5),
             offline_threshold_seconds: None,
         };
-        let m = machine_from_row(row.clone(), Mode::DirectSsh, 300);
+        let m = machine_from_row(row.clone(), ConnectivityMode::DirectSsh, 300);
         assert_eq!(m.packs, ["base", "developer-lite"]);
-        assert!(m.is_workstation && m.reachable);
+        assert!(m.machine_type == MachineType::Workstation && m.reachable);
         assert_eq!(m.offline_threshold_seconds, 300);
-        assert!(!machine_from_row(row.clone(), Mode::Tailscale, 300).reachable);
+        assert!(!machine_from_row(row.clone(), ConnectivityMode::Tailscale, 300).reachable);
         let stored = db::drift::MachineRow {
             packs: Some(r#"["base","web"]"#.into()),
             offline_threshold_seconds: Some(60),
             ..row
         };
-        let m = machine_from_row(stored, Mode::DirectSsh, 300);
+        let m = machine_from_row(stored, ConnectivityMode::DirectSsh, 300);
         assert_eq!(m.packs, ["base", "web"]);
         assert_eq!(m.offline_threshold_seconds, 60);
     }

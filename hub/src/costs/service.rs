@@ -2,9 +2,8 @@
 //! live estimate (servers from their 24 h load, workstations from their
 //! hours up), and the usage of one day from whichever table still holds it.
 
-use homelabcmd_core::costs::{
-    self, Estimate, MachineKind, PowerModel, USAGE_WINDOW_DAYS, Usage, floor_day_ms,
-};
+use homelabcmd_core::costs::{self, Estimate, PowerModel, USAGE_WINDOW_DAYS, Usage, floor_day_ms};
+use homelabcmd_protocol::api::MachineType;
 
 use crate::db::metrics::{DAY_MS, Retention};
 use crate::db::servers::ServerRow;
@@ -15,7 +14,7 @@ use crate::state::AppState;
 /// One machine with its estimate (`None`: no power configuration).
 pub struct MachineCost {
     pub row: ServerRow,
-    pub kind: MachineKind,
+    pub kind: MachineType,
     /// Hours up in the usage window (workstations).
     pub hours: f64,
     pub estimate: Option<Estimate>,
@@ -36,15 +35,15 @@ pub async fn fleet(state: &AppState) -> sqlx::Result<(Vec<MachineCost>, CostSett
 
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let kind = MachineKind::from_machine_type(&row.machine_type);
+        let kind = row.machine_type;
         let model = PowerModel::resolve(
             row.machine_category.as_deref(),
             row.idle_watts,
             row.tdp_watts,
         );
         let (cpu, hours) = match kind {
-            MachineKind::Server => (cpu_24h.get(&row.id).copied(), 0.0),
-            MachineKind::Workstation => {
+            MachineType::Server => (cpu_24h.get(&row.id).copied(), 0.0),
+            MachineType::Workstation => {
                 let gap_ms = row
                     .offline_threshold_seconds
                     .unwrap_or(default_offline)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use homelabcmd_core::costs::{self, MachineKind, PowerModel, floor_day_ms};
+use homelabcmd_core::costs::{self, PowerModel, floor_day_ms};
 
 use crate::costs::service::usage;
 use crate::db::costs::{self as store, SnapshotRow};
@@ -99,7 +99,7 @@ pub async fn snapshot_day(
     else {
         return Ok(false);
     };
-    let kind = MachineKind::from_machine_type(&server.machine_type);
+    let kind = server.machine_type;
     let model = PowerModel::resolve(
         server.machine_category.as_deref(),
         server.idle_watts,
@@ -119,7 +119,7 @@ pub async fn snapshot_day(
         &SnapshotRow {
             server_id: server.id.clone(),
             day: day_start,
-            machine_type: kind.as_str().into(),
+            machine_type: kind,
             idle_watts: model.and_then(PowerModel::idle_watts),
             max_watts: model.map(PowerModel::max_watts),
             avg_cpu_percent: c.avg_cpu_percent,

@@ -3,6 +3,7 @@
 //! UPDATE, so a racing approve/cancel/execute cannot both win: the loser
 //! sees no row and answers 409.
 
+use homelabcmd_protocol::actions::{ActionStatus, ActionType};
 use sqlx::FromRow;
 
 use super::{Db, now_ms};
@@ -12,8 +13,10 @@ use homelabcmd_core::audit::AuditEntry;
 pub struct ActionRow {
     pub id: i64,
     pub server_id: String,
-    pub action_type: String,
-    pub status: String,
+    #[sqlx(try_from = "super::Name<ActionType>")]
+    pub action_type: ActionType,
+    #[sqlx(try_from = "super::Name<ActionStatus>")]
+    pub status: ActionStatus,
     pub service_name: Option<String>,
     pub command: String,
     pub alert_id: Option<i64>,
@@ -110,7 +113,7 @@ pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<ActionRow>> {
 #[derive(Debug)]
 pub struct NewAction<'a> {
     pub server_id: &'a str,
-    pub action_type: &'a str,
+    pub action_type: ActionType,
     pub service_name: Option<&'a str>,
     pub command: &'a str,
     pub alert_id: Option<i64>,
@@ -145,9 +148,9 @@ pub async fn insert(db: &Db, a: &NewAction<'_>, audit: &AuditEntry) -> sqlx::Res
         return Ok(Inserted::Duplicate(id));
     }
     let status = if a.approved_by.is_some() {
-        "approved"
+        ActionStatus::Approved
     } else {
-        "pending"
+        ActionStatus::Pending
     };
     let row: ActionRow = sqlx::query_as(
         "INSERT INTO actions (server_id, action_type, status, service_name, command, alert_id,
@@ -156,8 +159,8 @@ pub async fn insert(db: &Db, a: &NewAction<'_>, audit: &AuditEntry) -> sqlx::Res
          RETURNING *",
     )
     .bind(a.server_id)
-    .bind(a.action_type)
-    .bind(status)
+    .bind(a.action_type.as_str())
+    .bind(status.as_str())
     .bind(a.service_name)
     .bind(a.command)
     .bind(a.alert_id)
@@ -273,7 +276,7 @@ pub async fn start(db: &Db, id: i64) -> sqlx::Result<Option<ActionRow>> {
 #[derive(Debug)]
 pub struct Finished<'a> {
     /// `completed` (exit 0) or `failed`.
-    pub status: &'a str,
+    pub status: ActionStatus,
     pub exit_code: Option<i64>,
     pub stdout: &'a str,
     pub stderr: &'a str,
@@ -285,7 +288,7 @@ pub async fn finish(db: &Db, id: i64, f: &Finished<'_>) -> sqlx::Result<bool> {
         "UPDATE actions SET status = ?, completed_at = ?, exit_code = ?, stdout = ?, stderr = ?
          WHERE id = ? AND status = 'executing'",
     )
-    .bind(f.status)
+    .bind(f.status.as_str())
     .bind(now_ms())
     .bind(f.exit_code)
     .bind(f.stdout)
@@ -318,10 +321,10 @@ pub async fn recover(db: &Db) -> sqlx::Result<Vec<i64>> {
 mod tests {
     use super::*;
     use crate::db::test_db;
-    use homelabcmd_core::audit::Outcome;
+    use homelabcmd_core::audit::AuditOutcome;
 
     fn audit() -> AuditEntry {
-        AuditEntry::new("test", Some("nas"), "action_create", Outcome::Allowed)
+        AuditEntry::new("test", Some("nas"), "action_create", AuditOutcome::Allowed)
     }
 
     async fn seeded() -> (Db, tempfile::TempDir) {
@@ -338,7 +341,7 @@ mod tests {
     fn new<'a>(command: &'a str, approved_by: Option<&'a str>) -> NewAction<'a> {
         NewAction {
             server_id: "nas",
-            action_type: "restart_service",
+            action_type: ActionType::RestartService,
             service_name: Some("nginx"),
             command,
             alert_id: None,
@@ -362,7 +365,7 @@ mod tests {
                 .await
                 .unwrap(),
         );
-        assert_eq!(a.status, "pending");
+        assert_eq!(a.status, ActionStatus::Pending);
         assert!(a.approved_at.is_none());
         // Same command while queued: duplicate.
         assert!(matches!(
@@ -376,8 +379,8 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(
-            (a.status.as_str(), a.approved_by.as_deref()),
-            ("approved", Some("dashboard"))
+            (a.status, a.approved_by.as_deref()),
+            (ActionStatus::Approved, Some("dashboard"))
         );
         assert!(
             approve(&db, a.id, "dashboard", &audit())
@@ -392,10 +395,10 @@ mod tests {
                 .is_none()
         );
         let a = start(&db, a.id).await.unwrap().unwrap();
-        assert_eq!(a.status, "executing");
+        assert_eq!(a.status, ActionStatus::Executing);
         assert!(cancel(&db, a.id, "x", &audit()).await.unwrap().is_none());
         let f = Finished {
-            status: "failed",
+            status: ActionStatus::Failed,
             exit_code: Some(1),
             stdout: "",
             stderr: "boom",
@@ -403,7 +406,7 @@ mod tests {
         assert!(finish(&db, a.id, &f).await.unwrap());
         assert!(!finish(&db, a.id, &f).await.unwrap(), "only once");
         let a = get(&db, a.id).await.unwrap().unwrap();
-        assert_eq!((a.status.as_str(), a.exit_code), ("failed", Some(1)));
+        assert_eq!((a.status, a.exit_code), (ActionStatus::Failed, Some(1)));
         // Finished: a new identical request is no duplicate.
         let b = created(
             insert(&db, &new("systemctl restart nginx", Some("auto")), &audit())
@@ -411,15 +414,15 @@ mod tests {
                 .unwrap(),
         );
         assert_eq!(
-            (b.status.as_str(), b.approved_by.as_deref()),
-            ("approved", Some("auto"))
+            (b.status, b.approved_by.as_deref()),
+            (ActionStatus::Approved, Some("auto"))
         );
         assert_eq!(b.approved_at, Some(b.created_at));
         let b = cancel(&db, b.id, "dashboard", &audit())
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(b.status, "cancelled");
+        assert_eq!(b.status, ActionStatus::Cancelled);
         assert!(
             start(&db, b.id).await.unwrap().is_none(),
             "cancelled never runs"
@@ -434,8 +437,8 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(
-            (c.status.as_str(), c.rejection_reason.as_deref()),
-            ("rejected", Some("not now"))
+            (c.status, c.rejection_reason.as_deref()),
+            (ActionStatus::Rejected, Some("not now"))
         );
         let (all, total) = list_all(
             &db,
@@ -474,7 +477,7 @@ mod tests {
         start(&db, a.id).await.unwrap().unwrap();
         assert_eq!(recover(&db).await.unwrap(), vec![b.id]);
         let a = get(&db, a.id).await.unwrap().unwrap();
-        assert_eq!(a.status, "failed");
+        assert_eq!(a.status, ActionStatus::Failed);
         assert!(a.stderr.unwrap().contains("outcome is unknown"));
     }
 }

@@ -1,10 +1,13 @@
 //! Alert rows and pending breaches.
 
+use homelabcmd_protocol::alerts::{AlertStatus, AlertType};
+use homelabcmd_protocol::api::MachineType;
+use homelabcmd_protocol::names::UnknownName;
 use sqlx::{FromRow, Sqlite, Transaction};
 
 use super::Db;
 use homelabcmd_core::alerts::engine::{
-    ActiveAlert, Condition, Metric, NewAlert, Pending, Severity,
+    ActiveAlert, Condition, MetricType, NewAlert, Pending, Severity,
 };
 
 #[derive(Debug, Clone, FromRow)]
@@ -12,9 +15,12 @@ pub struct AlertRow {
     pub id: i64,
     pub server_id: String,
     pub condition_key: String,
-    pub alert_type: String,
-    pub severity: String,
-    pub status: String,
+    #[sqlx(try_from = "super::Name<AlertType>")]
+    pub alert_type: AlertType,
+    #[sqlx(try_from = "super::Name<Severity>")]
+    pub severity: Severity,
+    #[sqlx(try_from = "super::Name<AlertStatus>")]
+    pub status: AlertStatus,
     pub title: String,
     pub message: Option<String>,
     pub threshold_value: Option<f64>,
@@ -33,8 +39,8 @@ pub struct AlertRow {
 
 #[derive(Debug, Default)]
 pub struct AlertFilter<'a> {
-    pub status: Option<&'a str>,
-    pub severity: Option<&'a str>,
+    pub status: Option<AlertStatus>,
+    pub severity: Option<Severity>,
     pub server_id: Option<&'a str>,
 }
 
@@ -52,8 +58,8 @@ pub async fn list(
            AND (?3 IS NULL OR a.server_id = ?3)
          ORDER BY a.created_at DESC, a.id DESC LIMIT ?4 OFFSET ?5",
     )
-    .bind(f.status)
-    .bind(f.severity)
+    .bind(f.status.map(AlertStatus::as_str))
+    .bind(f.severity.map(Severity::as_str))
     .bind(f.server_id)
     .bind(limit)
     .bind(offset)
@@ -64,8 +70,8 @@ pub async fn list(
          WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR a.severity = ?2)
            AND (?3 IS NULL OR a.server_id = ?3)",
     )
-    .bind(f.status)
-    .bind(f.severity)
+    .bind(f.status.map(AlertStatus::as_str))
+    .bind(f.severity.map(Severity::as_str))
     .bind(f.server_id)
     .fetch_one(&db.read)
     .await?;
@@ -88,7 +94,7 @@ pub struct EvalContext {
     pub server_id: String,
     /// Display name, else hostname.
     pub server_name: String,
-    pub is_workstation: bool,
+    pub machine_type: MachineType,
     pub is_paused: bool,
     pub last_seen: Option<i64>,
     pub offline_threshold_seconds: Option<i64>,
@@ -107,7 +113,8 @@ pub struct EvalContext {
 pub(crate) struct EvalContextRow {
     id: String,
     server_name: String,
-    machine_type: String,
+    #[sqlx(try_from = "super::Name<MachineType>")]
+    machine_type: MachineType,
     is_paused: bool,
     last_seen: Option<i64>,
     offline_threshold_seconds: Option<i64>,
@@ -167,6 +174,7 @@ impl TryFrom<EvalContextRow> for EvalContext {
         // SQLite wrote these arrays itself, so they parse; a failure is a
         // schema mismatch worth an error rather than a silently empty list.
         let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+        let unknown = |e: UnknownName| sqlx::Error::Decode(Box::new(e));
         type OverrideTuple = (String, Option<i64>, Option<i64>, Option<i64>);
         let overrides: Vec<OverrideTuple> = serde_json::from_str(&r.overrides).map_err(decode)?;
         let expected: Vec<(String, i64)> = serde_json::from_str(&r.expected).map_err(decode)?;
@@ -177,7 +185,7 @@ impl TryFrom<EvalContextRow> for EvalContext {
         Ok(EvalContext {
             server_id: r.id,
             server_name: r.server_name,
-            is_workstation: r.machine_type == "workstation",
+            machine_type: r.machine_type,
             is_paused: r.is_paused,
             last_seen: r.last_seen,
             offline_threshold_seconds: r.offline_threshold_seconds,
@@ -186,28 +194,32 @@ impl TryFrom<EvalContextRow> for EvalContext {
             overrides: overrides
                 .into_iter()
                 .map(
-                    |(metric, high_percent, critical_percent, sustained_seconds)| OverrideRow {
-                        metric,
-                        high_percent,
-                        critical_percent,
-                        sustained_seconds,
+                    |(metric, high_percent, critical_percent, sustained_seconds)| {
+                        Ok(OverrideRow {
+                            metric: metric.parse()?,
+                            high_percent,
+                            critical_percent,
+                            sustained_seconds,
+                        })
                     },
                 )
-                .collect(),
+                .collect::<Result<_, UnknownName>>()
+                .map_err(unknown)?,
             expected_services: expected
                 .into_iter()
                 .map(|(name, critical)| (name, critical != 0))
                 .collect(),
             active: active
                 .into_iter()
-                .filter_map(|(id, key, sev, at)| active_alert(id, &key, &sev, at))
-                .collect(),
+                .map(|(id, key, sev, at)| active_alert(id, &key, &sev, at))
+                .filter_map(Result::transpose)
+                .collect::<Result<_, _>>()
+                .map_err(unknown)?,
             pending: pending
                 .into_iter()
-                .filter_map(|(metric, first, samples, last)| {
-                    pending_breach(&metric, first, samples, last)
-                })
-                .collect(),
+                .map(|(metric, first, samples, last)| pending_breach(&metric, first, samples, last))
+                .collect::<Result<_, _>>()
+                .map_err(unknown)?,
         })
     }
 }
@@ -223,18 +235,33 @@ pub async fn active_summaries(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
     .await
 }
 
-fn active_alert(id: i64, key: &str, severity: &str, created_at: i64) -> Option<ActiveAlert> {
-    Some(ActiveAlert {
+/// An active alert the engine manages; `None` for condition keys it does
+/// not (the executor's host-key alert, drift).
+fn active_alert(
+    id: i64,
+    key: &str,
+    severity: &str,
+    created_at: i64,
+) -> Result<Option<ActiveAlert>, UnknownName> {
+    let Some(condition) = Condition::parse_key(key) else {
+        return Ok(None);
+    };
+    Ok(Some(ActiveAlert {
         id,
-        condition: Condition::parse_key(key)?,
-        severity: Severity::parse(severity)?,
+        condition,
+        severity: severity.parse()?,
         opened_at_ms: created_at,
-    })
+    }))
 }
 
-fn pending_breach(metric: &str, first: i64, samples: i64, last: f64) -> Option<Pending> {
-    Some(Pending {
-        metric: Metric::ALL.into_iter().find(|m| m.name() == metric)?,
+fn pending_breach(
+    metric: &str,
+    first: i64,
+    samples: i64,
+    last: f64,
+) -> Result<Pending, UnknownName> {
+    Ok(Pending {
+        metric: metric.parse()?,
         first_breach_ms: first,
         samples: samples.clamp(0, i64::from(u32::MAX)) as u32,
         last_value: last,
@@ -245,7 +272,8 @@ fn pending_breach(metric: &str, first: i64, samples: i64, last: f64) -> Option<P
 pub struct PendingRow {
     pub server_id: String,
     pub server_name: Option<String>,
-    pub metric: String,
+    #[sqlx(try_from = "super::Name<MetricType>")]
+    pub metric: MetricType,
     pub first_breach_at: i64,
     pub last_value: f64,
 }
@@ -276,7 +304,7 @@ pub async fn replace_pending(
              VALUES (?, ?, ?, ?, ?)",
         )
         .bind(server_id)
-        .bind(p.metric.name())
+        .bind(p.metric.as_str())
         .bind(p.first_breach_ms)
         .bind(i64::from(p.samples))
         .bind(p.last_value)
@@ -306,7 +334,7 @@ pub async fn insert(
     )
     .bind(server_id)
     .bind(a.condition.key())
-    .bind(a.condition.alert_type())
+    .bind(a.condition.alert_type().as_str())
     .bind(a.severity.as_str())
     .bind(&a.title)
     .bind(&a.message)
@@ -368,7 +396,7 @@ pub async fn open_external(
     tx: &mut Transaction<'_, Sqlite>,
     server_id: &str,
     condition_key: &str,
-    alert_type: &str,
+    alert_type: AlertType,
     severity: Severity,
     title: &str,
     message: &str,
@@ -382,7 +410,7 @@ pub async fn open_external(
     )
     .bind(server_id)
     .bind(condition_key)
-    .bind(alert_type)
+    .bind(alert_type.as_str())
     .bind(severity.as_str())
     .bind(title)
     .bind(message)
@@ -459,7 +487,8 @@ pub async fn get_in(tx: &mut Transaction<'_, Sqlite>, id: i64) -> sqlx::Result<O
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct OverrideRow {
-    pub metric: String,
+    #[sqlx(try_from = "super::Name<MetricType>")]
+    pub metric: MetricType,
     pub high_percent: Option<i64>,
     pub critical_percent: Option<i64>,
     pub sustained_seconds: Option<i64>,
@@ -476,13 +505,13 @@ pub async fn overrides_for(db: &Db, server_id: &str) -> sqlx::Result<Vec<Overrid
 }
 
 /// One metric's override: `(metric, high, critical, sustained_seconds)`.
-pub type OverrideValues<'a> = (&'a str, Option<i64>, Option<i64>, Option<i64>);
+pub type OverrideValues = (MetricType, Option<i64>, Option<i64>, Option<i64>);
 
 /// Replace a machine's overrides.
 pub async fn replace_overrides(
     db: &Db,
     server_id: &str,
-    rows: &[OverrideValues<'_>],
+    rows: &[OverrideValues],
 ) -> sqlx::Result<()> {
     let mut tx = db.write.begin().await?;
     sqlx::query("DELETE FROM threshold_overrides WHERE server_id = ?")
@@ -495,7 +524,7 @@ pub async fn replace_overrides(
              VALUES (?, ?, ?, ?, ?)",
         )
         .bind(server_id)
-        .bind(metric)
+        .bind(metric.as_str())
         .bind(high)
         .bind(critical)
         .bind(sustained)

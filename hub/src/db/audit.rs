@@ -4,7 +4,7 @@
 use sqlx::SqliteConnection;
 
 use super::{Db, now_ms};
-use homelabcmd_core::audit::{AuditEntry, AuditRecord, ChainVerifier, VerifyError};
+use homelabcmd_core::audit::{AuditEntry, AuditOutcome, AuditRecord, ChainVerifier, VerifyError};
 
 /// Append `entry` on a connection that is inside a write transaction (the
 /// caller's, so an action's status change and its audit row commit
@@ -57,7 +57,7 @@ pub async fn append(db: &Db, entry: &AuditEntry) -> sqlx::Result<AuditRecord> {
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
     pub server_id: Option<String>,
-    pub outcome: Option<String>,
+    pub outcome: Option<AuditOutcome>,
     pub since: Option<i64>,
     pub until: Option<i64>,
     pub limit: i64,
@@ -110,7 +110,7 @@ pub async fn list(db: &Db, f: &AuditFilter) -> sqlx::Result<(Vec<AuditRecord>, i
          ORDER BY id DESC LIMIT ?5 OFFSET ?6",
     )
     .bind(&f.server_id)
-    .bind(&f.outcome)
+    .bind(f.outcome.map(AuditOutcome::as_str))
     .bind(f.since)
     .bind(f.until)
     .bind(f.limit)
@@ -122,7 +122,7 @@ pub async fn list(db: &Db, f: &AuditFilter) -> sqlx::Result<(Vec<AuditRecord>, i
            AND (?3 IS NULL OR ts >= ?3) AND (?4 IS NULL OR ts <= ?4)",
     )
     .bind(&f.server_id)
-    .bind(&f.outcome)
+    .bind(f.outcome.map(AuditOutcome::as_str))
     .bind(f.since)
     .bind(f.until)
     .fetch_one(&db.read)
@@ -168,19 +168,24 @@ pub async fn verify(db: &Db) -> sqlx::Result<Verified> {
 mod tests {
     use super::*;
     use crate::db::test_db;
-    use homelabcmd_core::audit::Outcome;
+    use homelabcmd_core::audit::AuditOutcome;
 
     #[tokio::test]
     async fn appends_chain_and_the_table_refuses_edits() {
         let (db, _d) = test_db().await;
         for i in 0..3 {
-            let mut e = AuditEntry::new("api", Some("nas"), "service_restart", Outcome::Completed);
+            let mut e = AuditEntry::new(
+                "api",
+                Some("nas"),
+                "service_restart",
+                AuditOutcome::Completed,
+            );
             e.exit_code = Some(i);
             append(&db, &e).await.unwrap();
         }
         append(
             &db,
-            &AuditEntry::new("api", None, "apt_update", Outcome::Rejected),
+            &AuditEntry::new("api", None, "apt_update", AuditOutcome::Rejected),
         )
         .await
         .unwrap();
@@ -212,7 +217,7 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].id, 3, "newest first");
         let f = AuditFilter {
-            outcome: Some("rejected".into()),
+            outcome: Some(AuditOutcome::Rejected),
             limit: 10,
             ..Default::default()
         };
@@ -225,7 +230,7 @@ mod tests {
         for _ in 0..3 {
             append(
                 &db,
-                &AuditEntry::new("api", Some("nas"), "reboot", Outcome::Allowed),
+                &AuditEntry::new("api", Some("nas"), "reboot", AuditOutcome::Allowed),
             )
             .await
             .unwrap();

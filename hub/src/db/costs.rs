@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use homelabcmd_protocol::api::MachineType;
 use sqlx::FromRow;
 
 use super::Db;
@@ -126,7 +127,8 @@ pub async fn snapshot_usage(db: &Db, from: i64, to: i64) -> sqlx::Result<HashMap
 pub struct SnapshotRow {
     pub server_id: String,
     pub day: i64,
-    pub machine_type: String,
+    #[sqlx(try_from = "super::Name<MachineType>")]
+    pub machine_type: MachineType,
     pub idle_watts: Option<i64>,
     pub max_watts: Option<i64>,
     pub avg_cpu_percent: Option<f64>,
@@ -158,7 +160,7 @@ pub async fn upsert(db: &Db, r: &SnapshotRow) -> sqlx::Result<()> {
     )
     .bind(&r.server_id)
     .bind(r.day)
-    .bind(&r.machine_type)
+    .bind(r.machine_type.as_str())
     .bind(r.idle_watts)
     .bind(r.max_watts)
     .bind(r.avg_cpu_percent)

@@ -3,6 +3,7 @@
 //! `crypto::Cipher` are stored; every change writes an audit row in the same
 //! transaction.
 
+use homelabcmd_protocol::ssh::CredentialType;
 use sqlx::{FromRow, SqliteConnection};
 
 use super::{Db, now_ms};
@@ -13,7 +14,8 @@ use homelabcmd_core::audit::AuditEntry;
 #[derive(Debug, Clone, FromRow)]
 pub struct CredentialRow {
     pub server_id: Option<String>,
-    pub credential_type: String,
+    #[sqlx(try_from = "super::Name<CredentialType>")]
+    pub credential_type: CredentialType,
     pub ciphertext: Vec<u8>,
     pub updated_at: i64,
 }
@@ -22,7 +24,7 @@ pub struct CredentialRow {
 pub async fn put(
     db: &Db,
     server_id: Option<&str>,
-    credential_type: &str,
+    credential_type: CredentialType,
     blob: &[u8],
     audit: &AuditEntry,
 ) -> sqlx::Result<()> {
@@ -36,7 +38,7 @@ pub async fn put(
     .bind(blob)
     .bind(now)
     .bind(server_id)
-    .bind(credential_type)
+    .bind(credential_type.as_str())
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -46,7 +48,7 @@ pub async fn put(
              VALUES (?, ?, ?, ?, ?)",
         )
         .bind(server_id)
-        .bind(credential_type)
+        .bind(credential_type.as_str())
         .bind(blob)
         .bind(now)
         .bind(now)
@@ -61,13 +63,13 @@ pub async fn put(
 pub async fn delete(
     db: &Db,
     server_id: Option<&str>,
-    credential_type: &str,
+    credential_type: CredentialType,
     audit: &AuditEntry,
 ) -> sqlx::Result<bool> {
     let mut tx = db.write.begin().await?;
     let n = sqlx::query("DELETE FROM credentials WHERE server_id IS ? AND credential_type = ?")
         .bind(server_id)
-        .bind(credential_type)
+        .bind(credential_type.as_str())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -80,13 +82,14 @@ pub async fn delete(
 }
 
 /// Types stored for a scope (no blobs read).
-pub async fn types_set(db: &Db, server_id: Option<&str>) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
+pub async fn types_set(db: &Db, server_id: Option<&str>) -> sqlx::Result<Vec<CredentialType>> {
+    let names: Vec<String> = sqlx::query_scalar(
         "SELECT credential_type FROM credentials WHERE server_id IS ? ORDER BY credential_type",
     )
     .bind(server_id)
     .fetch_all(&db.read)
-    .await
+    .await?;
+    names.iter().map(|n| super::decode_name(n)).collect()
 }
 
 /// A machine's own rows and the global rows: the inputs of resolution.
@@ -302,9 +305,7 @@ pub async fn resolve_inputs(
     cipher: &Cipher,
     server_id: &str,
 ) -> Result<homelabcmd_core::credentials::ResolveInputs, LoadError> {
-    use homelabcmd_core::credentials::{
-        CredentialType, DefaultKey, MachineAddress, ResolveInputs, SecretSet,
-    };
+    use homelabcmd_core::credentials::{DefaultKey, MachineAddress, ResolveInputs, SecretSet};
     let server = super::servers::get(&db.read, server_id)
         .await?
         .ok_or_else(|| LoadError::NotFound(server_id.to_owned()))?;
@@ -315,10 +316,8 @@ pub async fn resolve_inputs(
     let mut own = SecretSet::default();
     let mut global = SecretSet::default();
     for row in for_server(db, server_id).await? {
-        let Some(t) = CredentialType::parse(&row.credential_type) else {
-            continue;
-        };
-        let ctx = credential_context(row.server_id.as_deref(), &row.credential_type);
+        let t = row.credential_type;
+        let ctx = credential_context(row.server_id.as_deref(), t.as_str());
         let value = cipher
             .decrypt_string(&ctx, &row.ciphertext)
             .map_err(|source| LoadError::Decrypt {
@@ -471,10 +470,10 @@ async fn rotate_keys(
 mod tests {
     use super::*;
     use crate::db::test_db;
-    use homelabcmd_core::audit::Outcome;
+    use homelabcmd_core::audit::AuditOutcome;
 
     fn audit() -> AuditEntry {
-        AuditEntry::new("test", None, "credential_store", Outcome::Completed)
+        AuditEntry::new("test", None, "credential_store", AuditOutcome::Completed)
     }
 
     async fn server(db: &Db, id: &str) {
@@ -498,7 +497,7 @@ mod tests {
         put(
             &db,
             Some("nas"),
-            "ssh_password",
+            CredentialType::SshPassword,
             &k1.encrypt(&ctx, b"a"),
             &audit(),
         )
@@ -507,7 +506,7 @@ mod tests {
         put(
             &db,
             Some("nas"),
-            "ssh_password",
+            CredentialType::SshPassword,
             &k1.encrypt(&ctx, b"b"),
             &audit(),
         )
@@ -517,7 +516,7 @@ mod tests {
         put(
             &db,
             None,
-            "ssh_password",
+            CredentialType::SshPassword,
             &k1.encrypt(&gctx, b"g"),
             &audit(),
         )
@@ -526,13 +525,16 @@ mod tests {
         put(
             &db,
             None,
-            "ssh_password",
+            CredentialType::SshPassword,
             &k1.encrypt(&gctx, b"g2"),
             &audit(),
         )
         .await
         .unwrap();
-        assert_eq!(types_set(&db, Some("nas")).await.unwrap(), ["ssh_password"]);
+        assert_eq!(
+            types_set(&db, Some("nas")).await.unwrap(),
+            [CredentialType::SshPassword]
+        );
         let rows = for_server(&db, "nas").await.unwrap();
         assert_eq!(rows.len(), 2, "one per scope, replaced in place");
 
@@ -558,19 +560,19 @@ mod tests {
         let rows = for_server(&db, "nas").await.unwrap();
         assert!(rows.iter().all(|r| {
             k2.decrypt(
-                &credential_context(r.server_id.as_deref(), &r.credential_type),
+                &credential_context(r.server_id.as_deref(), r.credential_type.as_str()),
                 &r.ciphertext,
             )
             .is_ok()
         }));
 
         assert!(
-            delete(&db, Some("nas"), "ssh_password", &audit())
+            delete(&db, Some("nas"), CredentialType::SshPassword, &audit())
                 .await
                 .unwrap()
         );
         assert!(
-            !delete(&db, Some("nas"), "ssh_password", &audit())
+            !delete(&db, Some("nas"), CredentialType::SshPassword, &audit())
                 .await
                 .unwrap()
         );

@@ -2,6 +2,7 @@
 //! and pack, its text updates, and what the scheduler needs about every
 //! machine. Alerts are opened and resolved with `db::alerts`.
 
+use homelabcmd_protocol::api::MachineType;
 use sqlx::{FromRow, Sqlite, SqliteExecutor, Transaction};
 
 use super::alerts::AlertRow;
@@ -49,7 +50,8 @@ pub async fn update_text(
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct MachineRow {
     pub id: String,
-    pub machine_type: String,
+    #[sqlx(try_from = "super::Name<MachineType>")]
+    pub machine_type: MachineType,
     /// Stored assignment (JSON array); `None`: the machine-type default.
     pub packs: Option<String>,
     pub drift_detection_enabled: bool,

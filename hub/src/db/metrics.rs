@@ -3,6 +3,7 @@
 //! touched since the last run, so late (replayed) samples land in the right
 //! bucket and a rerun is harmless.
 
+use homelabcmd_protocol::api::SparklineMetric;
 use sqlx::FromRow;
 
 use super::Db;
@@ -81,44 +82,27 @@ pub async fn raw_since(db: &Db, server_id: &str, since_ms: i64) -> sqlx::Result<
 pub async fn raw_column_since(
     db: &Db,
     server_id: &str,
-    column: SparkColumn,
+    metric: SparklineMetric,
     since_ms: i64,
 ) -> sqlx::Result<Vec<(i64, Option<f64>)>> {
-    sqlx::query_as(column.select_sql())
+    sqlx::query_as(select_sql(metric))
         .bind(server_id)
         .bind(since_ms)
         .fetch_all(&db.read)
         .await
 }
 
-#[derive(Debug, Clone, Copy)]
-pub enum SparkColumn {
-    Cpu,
-    Memory,
-    Disk,
-}
-
-impl SparkColumn {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "cpu_percent" => Some(Self::Cpu),
-            "memory_percent" => Some(Self::Memory),
-            "disk_percent" => Some(Self::Disk),
-            _ => None,
+/// One fixed statement per column: nothing from the request reaches SQL.
+fn select_sql(metric: SparklineMetric) -> &'static str {
+    match metric {
+        SparklineMetric::CpuPercent => {
+            "SELECT ts, cpu_percent FROM metrics WHERE server_id = ? AND ts >= ? ORDER BY ts"
         }
-    }
-    /// One fixed statement per column: nothing from the request reaches SQL.
-    fn select_sql(self) -> &'static str {
-        match self {
-            Self::Cpu => {
-                "SELECT ts, cpu_percent FROM metrics WHERE server_id = ? AND ts >= ? ORDER BY ts"
-            }
-            Self::Memory => {
-                "SELECT ts, memory_percent FROM metrics WHERE server_id = ? AND ts >= ? ORDER BY ts"
-            }
-            Self::Disk => {
-                "SELECT ts, disk_percent FROM metrics WHERE server_id = ? AND ts >= ? ORDER BY ts"
-            }
+        SparklineMetric::MemoryPercent => {
+            "SELECT ts, memory_percent FROM metrics WHERE server_id = ? AND ts >= ? ORDER BY ts"
+        }
+        SparklineMetric::DiskPercent => {
+            "SELECT ts, disk_percent FROM metrics WHERE server_id = ? AND ts >= ? ORDER BY ts"
         }
     }
 }

@@ -27,8 +27,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::SqlitePool;
+use homelabcmd_protocol::names::WireName;
+use sqlx::error::BoxDynError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Sqlite, SqlitePool};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
@@ -95,6 +98,91 @@ pub fn to_dt(ms: i64) -> DateTime<Utc> {
 
 pub fn opt_dt(ms: Option<i64>) -> Option<DateTime<Utc>> {
     ms.map(to_dt)
+}
+
+/// A TEXT column holding a wire name (`homelabcmd_protocol::names`),
+/// checked as it is decoded.
+///
+/// Statuses, kinds and modes are stored as their wire names and read into
+/// the protocol enums once, here at the edge: `#[sqlx(try_from =
+/// "Name<T>")]` on a `T` field, `#[sqlx(try_from = "OptName<T>")]` on an
+/// `Option<T>` field of a nullable column. A name the enum does not know
+/// fails the query with a decode error naming the column and the value;
+/// it never panics and never turns into a default. (Decoding rather than
+/// a fallible `TryFrom` because sqlx prints `try_from` errors as
+/// "unprintable".)
+pub struct Name<T>(pub T);
+
+/// [`Name`] for a nullable column: NULL is `None`.
+pub struct OptName<T>(pub Option<T>);
+
+impl<T> sqlx::Type<Sqlite> for Name<T> {
+    fn type_info() -> SqliteTypeInfo {
+        <String as sqlx::Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <String as sqlx::Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'r, T: WireName> sqlx::Decode<'r, Sqlite> for Name<T> {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <&str as sqlx::Decode<'r, Sqlite>>::decode(value)?;
+        Ok(Self(T::parse_name(text)?))
+    }
+}
+
+impl<T> sqlx::Type<Sqlite> for OptName<T> {
+    fn type_info() -> SqliteTypeInfo {
+        <String as sqlx::Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <String as sqlx::Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'r, T: WireName> sqlx::Decode<'r, Sqlite> for OptName<T> {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let name = <Option<Name<T>> as sqlx::Decode<'r, Sqlite>>::decode(value)?;
+        Ok(Self(name.map(|n| n.0)))
+    }
+}
+
+/// `From<Name<T>>` for each stored enum, which is what `try_from` needs
+/// (a blanket impl over `T` is not allowed for a foreign `T`).
+macro_rules! stored_names {
+    ($($t:ty),+ $(,)?) => {$(
+        impl From<Name<$t>> for $t {
+            fn from(n: Name<$t>) -> Self {
+                n.0
+            }
+        }
+        impl From<OptName<$t>> for Option<$t> {
+            fn from(n: OptName<$t>) -> Self {
+                n.0
+            }
+        }
+    )+};
+}
+
+stored_names!(
+    homelabcmd_protocol::actions::ActionStatus,
+    homelabcmd_protocol::actions::ActionType,
+    homelabcmd_protocol::alerts::AlertStatus,
+    homelabcmd_protocol::alerts::AlertType,
+    homelabcmd_protocol::alerts::MetricType,
+    homelabcmd_protocol::alerts::Severity,
+    homelabcmd_protocol::api::CategorySource,
+    homelabcmd_protocol::api::MachineType,
+    homelabcmd_protocol::api::SudoMode,
+    homelabcmd_protocol::packs::ApplyStatus,
+    homelabcmd_protocol::ssh::CredentialType,
+);
+
+/// A wire name read outside a `FromRow` struct (a scalar column, a JSON
+/// array SQLite built), checked the same way.
+pub fn decode_name<T: WireName>(name: &str) -> sqlx::Result<T> {
+    T::parse_name(name).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! due rows and records each attempt here. Also the alert-side queries of
 //! notifications: reminder cooldowns and snoozes.
 
+use homelabcmd_protocol::alerts::Severity;
 use homelabcmd_protocol::api::CooldownConfig;
 use sqlx::{FromRow, Sqlite, Transaction};
 
@@ -269,7 +270,8 @@ pub struct ReminderCandidate {
     pub server_paused: bool,
     pub condition_key: String,
     pub alert_type: String,
-    pub severity: String,
+    #[sqlx(try_from = "super::Name<Severity>")]
+    pub severity: Severity,
     pub title: String,
     pub message: Option<String>,
     pub threshold_value: Option<f64>,

@@ -1,5 +1,7 @@
 //! Pack assignments and compliance check results (migration 0005).
 
+use homelabcmd_protocol::api::MachineType;
+use homelabcmd_protocol::packs::ApplyStatus;
 use sqlx::SqliteExecutor;
 
 use super::Db;
@@ -9,7 +11,8 @@ use super::Db;
 /// assignment means the machine-type default applies.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AssignmentRow {
-    pub machine_type: String,
+    #[sqlx(try_from = "super::Name<MachineType>")]
+    pub machine_type: MachineType,
     pub packs: Option<String>,
     pub drift_detection_enabled: bool,
 }
@@ -209,7 +212,8 @@ pub struct ApplyRunRow {
     pub id: i64,
     pub server_id: String,
     pub pack_name: String,
-    pub status: String,
+    #[sqlx(try_from = "super::Name<ApplyStatus>")]
+    pub status: ApplyStatus,
     pub started_at: i64,
     pub completed_at: Option<i64>,
     pub items: Option<String>,
@@ -256,7 +260,7 @@ pub async fn set_apply_progress(db: &Db, id: i64, items: &str) -> sqlx::Result<(
 pub async fn finish_apply_run(
     db: &Db,
     id: i64,
-    status: &str,
+    status: ApplyStatus,
     items: &str,
     error: Option<&str>,
     now_ms: i64,
@@ -265,7 +269,7 @@ pub async fn finish_apply_run(
         "UPDATE config_apply_runs SET status = ?, items = ?, error = ?, completed_at = ?
          WHERE id = ?",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(items)
     .bind(error)
     .bind(now_ms)
@@ -351,9 +355,16 @@ mod tests {
         set_apply_progress(&db, first, r#"{"items_total":3}"#)
             .await
             .unwrap();
-        finish_apply_run(&db, first, "completed", r#"{"items_total":3}"#, None, 2_000)
-            .await
-            .unwrap();
+        finish_apply_run(
+            &db,
+            first,
+            ApplyStatus::Completed,
+            r#"{"items_total":3}"#,
+            None,
+            2_000,
+        )
+        .await
+        .unwrap();
         let again = start_apply_run(&db, "nas", "base", "api", "{}", 3_000)
             .await
             .unwrap();
@@ -362,10 +373,10 @@ mod tests {
         // is untouched.
         assert_eq!(fail_unfinished_apply_runs(&db, 4_000).await.unwrap(), 2);
         let done = apply_run(&db.read, "nas", first).await.unwrap().unwrap();
-        assert_eq!(done.status, "completed");
+        assert_eq!(done.status, ApplyStatus::Completed);
         assert_eq!(done.completed_at, Some(2_000));
         let failed = apply_run(&db.read, "pi", other).await.unwrap().unwrap();
-        assert_eq!(failed.status, "failed");
+        assert_eq!(failed.status, ApplyStatus::Failed);
         assert!(failed.error.unwrap().contains("hub stopped"));
         // Progress cannot be written into a finished run.
         set_apply_progress(&db, other, r#"{"items_total":9}"#)

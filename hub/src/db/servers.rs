@@ -1,6 +1,7 @@
 //! Machines: registration, updates, and the columns heartbeats refresh.
 
-use homelabcmd_protocol::api::{ServerCreate, ServerUpdate};
+use homelabcmd_protocol::api::{CategorySource, MachineType, ServerCreate, ServerUpdate, SudoMode};
+use homelabcmd_protocol::names::Requested;
 use sqlx::{FromRow, SqliteExecutor};
 
 use super::{Db, now_ms};
@@ -13,11 +14,13 @@ pub struct ServerRow {
     pub hostname: String,
     pub display_name: Option<String>,
     pub ip_address: Option<String>,
-    pub machine_type: String,
+    #[sqlx(try_from = "super::Name<MachineType>")]
+    pub machine_type: MachineType,
     pub tdp_watts: Option<i64>,
     pub idle_watts: Option<i64>,
     pub machine_category: Option<String>,
-    pub machine_category_source: Option<String>,
+    #[sqlx(try_from = "super::OptName<CategorySource>")]
+    pub machine_category_source: Option<CategorySource>,
     pub cpu_model: Option<String>,
     pub cpu_cores: Option<i64>,
     pub os_distribution: Option<String>,
@@ -44,7 +47,8 @@ pub struct ServerRow {
     pub packages_checked_at: Option<i64>,
     pub tailscale_hostname: Option<String>,
     pub ssh_username: Option<String>,
-    pub sudo_mode: String,
+    #[sqlx(try_from = "super::Name<SudoMode>")]
+    pub sudo_mode: SudoMode,
     pub config_user: Option<String>,
     pub offline_threshold_seconds: Option<i64>,
     pub drift_detection_enabled: bool,
@@ -99,7 +103,11 @@ pub async fn create(db: &Db, s: &ServerCreate) -> sqlx::Result<bool> {
     .bind(&s.display_name)
     .bind(&s.ip_address)
     .bind(s.tdp_watts)
-    .bind(s.machine_type.as_deref().unwrap_or("server"))
+    .bind(
+        s.machine_type
+            .as_ref()
+            .map_or(MachineType::default().as_str(), Requested::as_str),
+    )
     .bind(&s.tailscale_hostname)
     .bind(s.offline_threshold_seconds)
     .bind(now)
@@ -138,14 +146,19 @@ pub async fn update(db: &Db, id: &str, u: &ServerUpdate) -> sqlx::Result<bool> {
     // A category typed by the operator is never overwritten by detection.
     .bind(
         u.machine_category_source
-            .clone()
-            .or_else(|| u.machine_category.as_ref().map(|_| "user".to_owned())),
+            .as_ref()
+            .map(Requested::as_str)
+            .or_else(|| {
+                u.machine_category
+                    .as_ref()
+                    .map(|_| CategorySource::User.as_str())
+            }),
     )
     .bind(u.idle_watts)
     .bind(&u.ssh_username)
-    .bind(&u.sudo_mode)
+    .bind(u.sudo_mode.as_ref().map(Requested::as_str))
     .bind(&u.config_user)
-    .bind(&u.machine_type)
+    .bind(u.machine_type.as_ref().map(Requested::as_str))
     .bind(&u.tailscale_hostname)
     .bind(u.offline_threshold_seconds)
     .bind(u.drift_detection_enabled)
@@ -214,8 +227,23 @@ mod tests {
         let row = get(&db.read, "nas").await.unwrap().unwrap();
         assert_eq!(row.display_name.as_deref(), Some("The NAS"));
         assert_eq!(row.tdp_watts, Some(35));
-        assert_eq!(row.machine_type, "server");
+        assert_eq!(row.machine_type, MachineType::Server);
         assert!(!update(&db, "missing", &u).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_stored_name_is_a_decode_error_naming_it() {
+        let (db, _dir) = test_db().await;
+        create(&db, &new_server("odd")).await.unwrap();
+        sqlx::query("UPDATE servers SET sudo_mode = 'sometimes' WHERE id = 'odd'")
+            .execute(&db.write)
+            .await
+            .unwrap();
+        let err = get(&db.read, "odd").await.unwrap_err().to_string();
+        assert!(
+            err.contains("sudo_mode") && err.contains("'sometimes' is not a SudoMode"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 
 use axum::http::StatusCode;
 use homelabcmd_core::credentials::ResolveError;
+use homelabcmd_protocol::names::WireName;
 use homelabcmd_ssh::SshError;
 
 use crate::error::{ApiError, ApiResult};
@@ -26,6 +27,21 @@ pub fn int_param(name: &str, v: Option<&str>, default: i64, min: i64, max: i64) 
     c.range_i64(name, Some(n), min, Some(max));
     c.finish()?;
     Ok(n)
+}
+
+/// Parse a query parameter naming one of `T`'s values, naming the
+/// parameter and the accepted values in the 422.
+pub fn name_param<T: WireName>(name: &str, v: Option<&str>) -> ApiResult<Option<T>> {
+    v.map(|v| {
+        T::parse_name(v).map_err(|e| {
+            ApiError::invalid(
+                &["query", name],
+                format!("Input should be one of: {}", e.expected.join(", ")),
+                "enum",
+            )
+        })
+    })
+    .transpose()
 }
 
 /// The configured cipher, or 503 telling the operator how to set one up.

@@ -9,6 +9,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use homelabcmd_protocol::api::ValidationError;
+use homelabcmd_protocol::names::{Requested, WireName};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -234,6 +235,17 @@ impl Checker {
         }
     }
 
+    /// Report `field` unless the name sent is one of `allowed`: the same
+    /// 422 entry as [`Checker::one_of`] gives a string field.
+    pub fn known<T: WireName>(&mut self, field: &str, value: Option<&Requested<T>>, allowed: &[T]) {
+        if let Some(v) = value
+            && !v.known().is_some_and(|k| allowed.contains(&k))
+        {
+            let names: Vec<&str> = allowed.iter().map(|a| a.as_str()).collect();
+            self.one_of(field, Some(v.as_str()), &names);
+        }
+    }
+
     pub fn one_of(&mut self, field: &str, value: Option<&str>, allowed: &[&str]) {
         if let Some(v) = value
             && !allowed.contains(&v)
@@ -245,6 +257,18 @@ impl Checker {
             );
         }
     }
+}
+
+/// The value of a field [`Checker::known`] accepted. Bodies are validated
+/// before a handler runs, so an unknown name here is a bug: a 500, not a
+/// panic.
+pub fn accepted<T: WireName>(field: &str, value: &Requested<T>) -> Result<T, ApiError> {
+    value.known().ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!(
+            "{field} '{}' reached a handler unvalidated",
+            value.as_str().escape_default()
+        ))
+    })
 }
 
 /// `^[a-z0-9-]+$`: server slugs.

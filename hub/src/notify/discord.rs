@@ -2,6 +2,8 @@
 
 use serde_json::{Value, json};
 
+use homelabcmd_protocol::alerts::Severity;
+
 use super::http::HttpTarget;
 use super::{
     AlertEvent, Channel, EventKind, Message, Notifier, Rendered, SendFuture, capitalised,
@@ -31,13 +33,13 @@ impl Notifier for Discord {
 }
 
 fn colour(e: &AlertEvent) -> u32 {
-    match (e.kind, e.severity.as_str()) {
+    match (e.kind, e.severity) {
         (EventKind::Resolved, _) => 0x2E_B6_7D,
         (EventKind::Test, _) => 0x58_65_F2,
-        (_, "critical") => 0xE0_1E_5A,
-        (_, "high") => 0xF2_8C_28,
-        (_, "medium") => 0xEC_B2_2E,
-        _ => 0x36_C5_F0,
+        (_, Severity::Critical) => 0xE0_1E_5A,
+        (_, Severity::High) => 0xF2_8C_28,
+        (_, Severity::Medium) => 0xEC_B2_2E,
+        (_, Severity::Low) => 0x36_C5_F0,
     }
 }
 
@@ -69,11 +71,11 @@ fn event_embed(e: &AlertEvent) -> Value {
     if e.kind != EventKind::Test {
         let mut severity = format!(
             "{} {}",
-            severity_badge(&e.severity),
-            capitalised(&e.severity)
+            severity_badge(e.severity),
+            capitalised(e.severity.as_str())
         );
         if let Some(prev) = &e.previous_severity {
-            severity.push_str(&format!(" (was {})", capitalised(prev)));
+            severity.push_str(&format!(" (was {})", capitalised(prev.as_str())));
         }
         fields.push(field("Severity", severity));
         fields.push(field(
@@ -81,14 +83,14 @@ fn event_embed(e: &AlertEvent) -> Value {
             format!("{} (`{}`)", e.server_name, e.server_id),
         ));
         fields.push(match &e.metric {
-            Some(m) => field("Metric", m.clone()),
+            Some(m) => field("Metric", m.to_string()),
             None => field("Alert", e.alert_type.clone()),
         });
         if let Some(v) = e.value {
-            fields.push(field("Value", format_value(e.metric.as_deref(), v)));
+            fields.push(field("Value", format_value(e.metric, v)));
         }
         if let Some(t) = e.threshold {
-            fields.push(field("Threshold", format_value(e.metric.as_deref(), t)));
+            fields.push(field("Threshold", format_value(e.metric, t)));
         }
     }
     // Discord renders `<t:unix:f>` in the reader's zone.
@@ -114,13 +116,13 @@ fn digest_embed(events: &[AlertEvent]) -> Value {
         .map(|e| {
             let mut line = format!(
                 "{} **{}** {} on **{}**",
-                severity_badge(&e.severity),
-                capitalised(&e.severity),
+                severity_badge(e.severity),
+                capitalised(e.severity.as_str()),
                 e.title,
                 e.server_name
             );
             if let Some(v) = e.value {
-                line.push_str(&format!(" — {}", format_value(e.metric.as_deref(), v)));
+                line.push_str(&format!(" — {}", format_value(e.metric, v)));
             }
             match &e.link {
                 Some(link) => format!("• {} ([open]({link}))", truncate(&line, 120)),
@@ -133,7 +135,7 @@ fn digest_embed(events: &[AlertEvent]) -> Value {
     }
     let worst = events
         .iter()
-        .find(|e| e.severity == "critical")
+        .find(|e| e.severity == Severity::Critical)
         .or(events.first());
     let first = events
         .iter()

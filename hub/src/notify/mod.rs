@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use homelabcmd_protocol::alerts::{MetricType, Severity};
 use homelabcmd_protocol::api::NotificationsConfig;
 use serde::{Deserialize, Serialize};
 
@@ -56,15 +57,16 @@ pub struct AlertEvent {
     pub server_id: String,
     /// Display name, else hostname.
     pub server_name: String,
-    /// Contract alert type (`disk_high`, `server_offline`, ...).
+    /// Contract alert type (`disk_high`, `server_offline`, ...), or `test`
+    /// for `/config/test-webhook`'s message: hence a string.
     pub alert_type: String,
-    pub severity: String,
+    pub severity: Severity,
     /// Severity before an escalation.
-    pub previous_severity: Option<String>,
+    pub previous_severity: Option<Severity>,
     pub title: String,
     pub message: String,
     /// `cpu`, `memory`, `disk` for metric alerts.
-    pub metric: Option<String>,
+    pub metric: Option<MetricType>,
     pub value: Option<f64>,
     pub threshold: Option<f64>,
     pub at: DateTime<Utc>,
@@ -239,10 +241,10 @@ pub fn should_notify(
     if server_paused || snoozed_until_ms.is_some_and(|until| until > now_ms) {
         return false;
     }
-    let severity_wanted = match event.severity.as_str() {
-        "critical" => n.notify_on_critical,
-        "high" => n.notify_on_high,
-        _ => false,
+    let severity_wanted = match event.severity {
+        Severity::Critical => n.notify_on_critical,
+        Severity::High => n.notify_on_high,
+        Severity::Medium | Severity::Low => false,
     };
     let resolve_wanted =
         event.kind != EventKind::Resolved || !event.auto_resolved || n.notify_on_auto_resolve;
@@ -250,27 +252,27 @@ pub fn should_notify(
 }
 
 /// Human label of a severity with its colour dot, shared by the renderers.
-pub(crate) fn severity_badge(severity: &str) -> &'static str {
+pub(crate) fn severity_badge(severity: Severity) -> &'static str {
     match severity {
-        "critical" => "🔴",
-        "high" => "🟠",
-        "medium" => "🟡",
-        _ => "🔵",
+        Severity::Critical => "🔴",
+        Severity::High => "🟠",
+        Severity::Medium => "🟡",
+        Severity::Low => "🔵",
     }
 }
 
 /// A metric value as people read it: percent for the percentage metrics.
-pub(crate) fn format_value(metric: Option<&str>, value: f64) -> String {
+pub(crate) fn format_value(metric: Option<MetricType>, value: f64) -> String {
     match metric {
-        Some("cpu" | "memory" | "disk") => format!("{value:.1}%"),
-        _ if value.fract() == 0.0 => format!("{value:.0}"),
-        _ => format!("{value:.2}"),
+        Some(MetricType::Cpu | MetricType::Memory | MetricType::Disk) => format!("{value:.1}%"),
+        None if value.fract() == 0.0 => format!("{value:.0}"),
+        None => format!("{value:.2}"),
     }
 }
 
 /// One-line headline of an event, e.g. `Critical: Disk usage high on nas`.
 pub(crate) fn headline(e: &AlertEvent) -> String {
-    let sev = capitalised(&e.severity);
+    let sev = capitalised(e.severity.as_str());
     match e.kind {
         EventKind::Opened => format!("{sev}: {} on {}", e.title, e.server_name),
         EventKind::Escalated => format!("Escalated to {sev}: {} on {}", e.title, e.server_name),
@@ -306,7 +308,7 @@ pub fn test_event(now: DateTime<Utc>, link: Option<String>) -> AlertEvent {
         server_id: "homelabcmd".into(),
         server_name: "HomelabCmd".into(),
         alert_type: "test".into(),
-        severity: "low".into(),
+        severity: Severity::Low,
         previous_severity: None,
         title: "Test notification".into(),
         message: "If you can read this, HomelabCmd can reach this webhook.".into(),
@@ -332,11 +334,11 @@ pub(crate) mod tests {
             server_id: "nas".into(),
             server_name: "NAS <main>".into(),
             alert_type: "disk_high".into(),
-            severity: "critical".into(),
-            previous_severity: (kind == EventKind::Escalated).then(|| "high".into()),
+            severity: Severity::Critical,
+            previous_severity: (kind == EventKind::Escalated).then_some(Severity::High),
             title: "Disk usage high".into(),
             message: "Disk at 96.5% (threshold 95%)".into(),
-            metric: Some("disk".into()),
+            metric: Some(MetricType::Disk),
             value: Some(96.5),
             threshold: Some(95.0),
             at: "2026-03-01T12:34:56Z".parse().unwrap(),
@@ -362,7 +364,7 @@ pub(crate) mod tests {
         );
 
         let mut high = open.clone();
-        high.severity = "high".into();
+        high.severity = Severity::High;
         let quiet_high = NotificationsConfig {
             notify_on_high: false,
             ..n.clone()
@@ -376,9 +378,9 @@ pub(crate) mod tests {
         };
         assert!(!should_notify(&quiet_critical, &open, false, None, now));
 
-        for sev in ["medium", "low"] {
+        for sev in [Severity::Medium, Severity::Low] {
             let mut e = open.clone();
-            e.severity = sev.into();
+            e.severity = sev;
             assert!(
                 !should_notify(&n, &e, false, None, now),
                 "{sev} is never pushed"
@@ -444,7 +446,7 @@ pub(crate) mod tests {
             Some("https://h.example/servers/nas")
         );
         assert_eq!(machine_link(None, "nas"), None);
-        assert_eq!(format_value(Some("disk"), 96.456), "96.5%");
+        assert_eq!(format_value(Some(MetricType::Disk), 96.456), "96.5%");
         assert_eq!(format_value(None, 12.0), "12");
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");

@@ -3,6 +3,8 @@
 
 use base64::Engine as _;
 
+use homelabcmd_protocol::alerts::Severity;
+
 use super::http::HttpTarget;
 use super::{
     AlertEvent, Channel, EventKind, Message, Notifier, Rendered, SendFuture, format_value,
@@ -31,24 +33,24 @@ impl Notifier for Ntfy {
 
 /// ntfy priorities: 5 urgent … 1 min.
 fn priority(e: &AlertEvent) -> u8 {
-    match (e.kind, e.severity.as_str()) {
+    match (e.kind, e.severity) {
         (EventKind::Resolved | EventKind::Test, _) => 3,
-        (_, "critical") => 5,
-        (_, "high") => 4,
-        (_, "medium") => 3,
-        _ => 2,
+        (_, Severity::Critical) => 5,
+        (_, Severity::High) => 4,
+        (_, Severity::Medium) => 3,
+        (_, Severity::Low) => 2,
     }
 }
 
 /// Tags; ntfy shows those that are emoji short codes as emojis.
 fn tags(e: &AlertEvent) -> String {
-    let emoji = match (e.kind, e.severity.as_str()) {
+    let emoji = match (e.kind, e.severity) {
         (EventKind::Resolved, _) => "white_check_mark",
         (EventKind::Escalated, _) => "arrow_up",
         (EventKind::Reminder, _) => "repeat",
         (EventKind::Test, _) => "test_tube",
-        (_, "critical") => "rotating_light",
-        _ => "warning",
+        (EventKind::Opened, Severity::Critical) => "rotating_light",
+        (EventKind::Opened, Severity::High | Severity::Medium | Severity::Low) => "warning",
     };
     let kind = match e.kind {
         EventKind::Opened => "opened",
@@ -57,7 +59,7 @@ fn tags(e: &AlertEvent) -> String {
         EventKind::Reminder => "reminder",
         EventKind::Test => "test",
     };
-    let mut tags = vec![emoji.to_owned(), e.severity.clone(), kind.to_owned()];
+    let mut tags = vec![emoji.to_owned(), e.severity.to_string(), kind.to_owned()];
     if e.kind != EventKind::Test {
         tags.push(e.alert_type.clone());
     }
@@ -92,13 +94,10 @@ pub fn render(message: Message<'_>) -> Rendered {
                     details.push(format!("Metric: {metric}"));
                 }
                 if let Some(v) = e.value {
-                    details.push(format!("Value: {}", format_value(e.metric.as_deref(), v)));
+                    details.push(format!("Value: {}", format_value(e.metric, v)));
                 }
                 if let Some(t) = e.threshold {
-                    details.push(format!(
-                        "Threshold: {}",
-                        format_value(e.metric.as_deref(), t)
-                    ));
+                    details.push(format!("Threshold: {}", format_value(e.metric, t)));
                 }
             }
             details.push(format!("Time: {}", e.at.format("%Y-%m-%d %H:%M:%S UTC")));
@@ -213,7 +212,7 @@ mod tests {
     #[test]
     fn a_digest_is_one_post() {
         let mut events: Vec<AlertEvent> = (0..5).map(|_| disk_event(EventKind::Opened)).collect();
-        events[0].severity = "high".into();
+        events[0].severity = Severity::High;
         let r = render(Message::Digest(&events));
         assert_eq!(header(&r, "Title"), Some("5 alerts opened within a minute"));
         assert_eq!(header(&r, "Priority"), Some("5"));

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use super::{AlertEvent, EventKind, Outbox, channels, load_settings, machine_link, should_notify};
 use crate::db::{self, outbox::ReminderCandidate};
+use homelabcmd_core::alerts::engine::Condition;
 
 /// The reminder event for `c`.
 pub fn reminder_event(
@@ -25,12 +26,11 @@ pub fn reminder_event(
         server_id: c.server_id.clone(),
         server_name: c.server_name.clone(),
         alert_type: c.alert_type.clone(),
-        severity: c.severity.clone(),
+        severity: c.severity,
         previous_severity: None,
         title: c.title.clone(),
         message,
-        metric: matches!(c.condition_key.as_str(), "cpu" | "memory" | "disk")
-            .then(|| c.condition_key.clone()),
+        metric: Condition::parse_key(&c.condition_key).and_then(|c| c.metric()),
         value: c.actual_value,
         threshold: c.threshold_value,
         at: db::to_dt(now_ms),

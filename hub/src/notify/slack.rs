@@ -94,7 +94,7 @@ fn event_content(e: &AlertEvent) -> SlackMessageContent {
         EventKind::Escalated => "⬆️",
         EventKind::Reminder => "🔁",
         EventKind::Test => "🧪",
-        EventKind::Opened => severity_badge(&e.severity),
+        EventKind::Opened => severity_badge(e.severity),
     };
     let head = format!("{emoji} {}", headline(e));
     let mut blocks: Vec<SlackBlock> =
@@ -110,11 +110,11 @@ fn event_content(e: &AlertEvent) -> SlackMessageContent {
     if e.kind != EventKind::Test {
         let mut severity = format!(
             "{} {}",
-            severity_badge(&e.severity),
-            capitalised(&e.severity)
+            severity_badge(e.severity),
+            capitalised(e.severity.as_str())
         );
         if let Some(prev) = &e.previous_severity {
-            severity.push_str(&format!(" (was {})", capitalised(prev)));
+            severity.push_str(&format!(" (was {})", capitalised(prev.as_str())));
         }
         fields.push(field("Severity", &severity));
         fields.push(field(
@@ -122,15 +122,15 @@ fn event_content(e: &AlertEvent) -> SlackMessageContent {
             &format!("{} (`{}`)", escape(&e.server_name), escape(&e.server_id)),
         ));
         if let Some(metric) = &e.metric {
-            fields.push(field("Metric", &escape(metric)));
+            fields.push(field("Metric", &escape(metric.as_str())));
         } else {
             fields.push(field("Alert", &escape(&e.alert_type)));
         }
         if let Some(v) = e.value {
-            fields.push(field("Value", &format_value(e.metric.as_deref(), v)));
+            fields.push(field("Value", &format_value(e.metric, v)));
         }
         if let Some(t) = e.threshold {
-            fields.push(field("Threshold", &format_value(e.metric.as_deref(), t)));
+            fields.push(field("Threshold", &format_value(e.metric, t)));
         }
     }
     fields.push(field("Time", &slack_time(e.at)));
@@ -163,18 +163,15 @@ fn digest_content(events: &[AlertEvent]) -> SlackMessageContent {
         .map(|e| {
             let mut line = format!(
                 "{} *{}* {} on *{}*",
-                severity_badge(&e.severity),
-                capitalised(&e.severity),
+                severity_badge(e.severity),
+                capitalised(e.severity.as_str()),
                 escape(&e.title),
                 escape(&e.server_name)
             );
             if let Some(v) = e.value {
-                line.push_str(&format!(" — {}", format_value(e.metric.as_deref(), v)));
+                line.push_str(&format!(" — {}", format_value(e.metric, v)));
                 if let Some(t) = e.threshold {
-                    line.push_str(&format!(
-                        " (threshold {})",
-                        format_value(e.metric.as_deref(), t)
-                    ));
+                    line.push_str(&format!(" (threshold {})", format_value(e.metric, t)));
                 }
             }
             let line = truncate(&line, DIGEST_LINE_MAX);

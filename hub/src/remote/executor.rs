@@ -32,8 +32,8 @@ use crate::db::host_keys::{HostKeyVerdict as DbVerdict, ObservedHostKey};
 use crate::db::{self, Db, now_ms};
 use crate::notify::{self, AlertEvent, EventKind};
 use crate::remote::crypto::{Cipher, CryptoError, credential_context, ssh_key_context};
-use homelabcmd_core::alerts::engine::Severity;
-use homelabcmd_core::audit::{AuditEntry, Outcome};
+use homelabcmd_core::alerts::engine::{AlertType, Severity};
+use homelabcmd_core::audit::{AuditEntry, AuditOutcome};
 use homelabcmd_core::catalog::CatalogAction;
 use homelabcmd_core::credentials::{
     self, DefaultKey, KeySource, MachineAddress, ResolveError, ResolveInputs, SecretSet, SshAuth,
@@ -47,48 +47,27 @@ use homelabcmd_ssh::{
 
 /// Settings key of the connectivity document.
 pub const CONNECTIVITY_KEY: &str = "connectivity";
-/// Alert condition key (and `alert_type`) of a refused host key.
+/// Alert condition key and `alert_type` of a refused host key.
 pub const HOST_KEY_CONDITION: &str = "host_key";
-pub const HOST_KEY_ALERT_TYPE: &str = "host_key_changed";
+pub const HOST_KEY_ALERT_TYPE: AlertType = AlertType::HostKeyChanged;
 /// Host-key ids of `/scan/test` targets start with this; they are pinned in
 /// memory only (no machine row to pin them to).
 const SCAN_PREFIX: &str = "scan:";
 
-/// How machines are reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    Tailscale,
-    DirectSsh,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Tailscale => "tailscale",
-            Self::DirectSsh => "direct_ssh",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "tailscale" => Some(Self::Tailscale),
-            "direct_ssh" => Some(Self::DirectSsh),
-            _ => None,
-        }
-    }
-}
+/// How machines are reached: the wire enum, stored in the connectivity
+/// document as its wire name.
+pub use homelabcmd_protocol::actions::ConnectivityMode;
 
 /// The stored connectivity document; `mode: None` means auto-detected
 /// (this hub has no Tailscale API client, so auto is `direct_ssh`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connectivity {
-    pub mode: Option<Mode>,
+    pub mode: Option<ConnectivityMode>,
 }
 
 impl Connectivity {
-    pub fn effective(self) -> Mode {
-        self.mode.unwrap_or(Mode::DirectSsh)
+    pub fn effective(self) -> ConnectivityMode {
+        self.mode.unwrap_or(ConnectivityMode::DirectSsh)
     }
 }
 
@@ -100,11 +79,11 @@ pub async fn connectivity(db: &Db) -> sqlx::Result<Connectivity> {
 }
 
 /// Pure: apply the mode to a machine's address before resolution.
-pub fn apply_mode(m: &mut MachineAddress, mode: Mode) -> Result<(), ExecError> {
+pub fn apply_mode(m: &mut MachineAddress, mode: ConnectivityMode) -> Result<(), ExecError> {
     let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
     match mode {
-        Mode::DirectSsh => m.tailscale_hostname = None,
-        Mode::Tailscale => {
+        ConnectivityMode::DirectSsh => m.tailscale_hostname = None,
+        ConnectivityMode::Tailscale => {
             if blank(&m.tailscale_hostname) {
                 return Err(ExecError::NoTailscaleHostname(m.server_id.clone()));
             }
@@ -310,13 +289,9 @@ impl Executor {
         let mut global = SecretSet::default();
         // No machine has the empty id, so this yields the global rows only.
         for row in db::credentials::for_server(&self.db, "").await? {
-            let Some(t) = credentials::CredentialType::parse(&row.credential_type) else {
-                continue;
-            };
-            let value: SecretString = cipher.decrypt_string(
-                &credential_context(None, &row.credential_type),
-                &row.ciphertext,
-            )?;
+            let t = row.credential_type;
+            let value: SecretString =
+                cipher.decrypt_string(&credential_context(None, t.as_str()), &row.ciphertext)?;
             use credentials::CredentialType as T;
             match t {
                 T::SshPrivateKey => global.private_key = Some(value),
@@ -341,7 +316,7 @@ impl Executor {
                 hostname: host.to_owned(),
                 ssh_username: username.map(str::to_owned),
                 ssh_port: port,
-                sudo_mode: "passwordless".into(),
+                sudo_mode: homelabcmd_protocol::api::SudoMode::Passwordless,
                 ..Default::default()
             },
             own: SecretSet::default(),
@@ -396,7 +371,7 @@ impl Executor {
         action: &str,
         reason: &str,
     ) -> sqlx::Result<()> {
-        let mut e = AuditEntry::new(actor, Some(server_id), action, Outcome::Rejected);
+        let mut e = AuditEntry::new(actor, Some(server_id), action, AuditOutcome::Rejected);
         e.reason = Some(reason.to_owned());
         db::audit::append(&self.db, &e).await.map(|_| ())
     }
@@ -404,11 +379,11 @@ impl Executor {
     /// Audit an attempt that could not start (no credentials, no address,
     /// the machine's limit...). An unknown machine or a database error is
     /// not an attempt on a machine, so it is not recorded.
-    async fn audit_refusal(&self, e: &ExecError, entry: impl Fn(Outcome) -> AuditEntry) {
+    async fn audit_refusal(&self, e: &ExecError, entry: impl Fn(AuditOutcome) -> AuditEntry) {
         if matches!(e, ExecError::NotFound(_) | ExecError::Db(_)) {
             return;
         }
-        let mut a = entry(Outcome::Rejected);
+        let mut a = entry(AuditOutcome::Rejected);
         a.reason = Some(e.to_string());
         if let Err(db_err) = db::audit::append(&self.db, &a).await {
             tracing::error!(error = %db_err, "audit append failed");
@@ -420,11 +395,11 @@ impl Executor {
     async fn audit_outcome(
         &self,
         result: &Result<ExecOutput, SshError>,
-        entry: impl Fn(Outcome) -> AuditEntry,
+        entry: impl Fn(AuditOutcome) -> AuditEntry,
     ) {
         let done = match result {
             Ok(out) => {
-                let mut e = entry(Outcome::Completed);
+                let mut e = entry(AuditOutcome::Completed);
                 e.exit_code = Some(out.exit_code.map_or(-1, i64::from));
                 e.duration_ms = Some(out.duration.as_millis() as i64);
                 if let Some(sig) = &out.signal {
@@ -433,7 +408,7 @@ impl Executor {
                 e
             }
             Err(err) => {
-                let mut e = entry(Outcome::Failed);
+                let mut e = entry(AuditOutcome::Failed);
                 e.reason = Some(err.to_string());
                 if let SshError::Timeout { after } = err {
                     e.duration_ms = Some(after.as_millis() as i64);
@@ -477,7 +452,7 @@ impl Executor {
             }
         };
         // Nothing reaches SSH unaudited.
-        let mut allowed = entry(Outcome::Allowed);
+        let mut allowed = entry(AuditOutcome::Allowed);
         allowed.reason = Some(format!(
             "{} as {}@{}:{}",
             action.summary(),
@@ -532,7 +507,7 @@ impl Executor {
                 return Err(e);
             }
         };
-        let mut allowed = entry(Outcome::Allowed);
+        let mut allowed = entry(AuditOutcome::Allowed);
         allowed.reason = Some(format!(
             "{label} as {}@{}:{}",
             r.target.username, r.target.host, r.target.port
@@ -559,7 +534,7 @@ impl Executor {
             actor,
             Some(server_id),
             "host_key_accept",
-            Outcome::Completed,
+            AuditOutcome::Completed,
         );
         e.reason = Some(format!("pinned host key {fingerprint}"));
         db::audit::append(&self.db, &e).await?;
@@ -732,8 +707,8 @@ impl DbHostKeyStore {
             alert_id: Some(id),
             server_id: server_id.to_owned(),
             server_name: name,
-            alert_type: HOST_KEY_ALERT_TYPE.into(),
-            severity: Severity::Critical.as_str().into(),
+            alert_type: HOST_KEY_ALERT_TYPE.to_string(),
+            severity: Severity::Critical,
             previous_severity: None,
             title,
             message,
@@ -768,7 +743,7 @@ mod tests {
             hostname: "nas.lan".into(),
             ip_address: Some("10.0.0.5".into()),
             tailscale_hostname: Some("nas.tail.ts.net".into()),
-            sudo_mode: "passwordless".into(),
+            sudo_mode: homelabcmd_protocol::api::SudoMode::Passwordless,
             ..Default::default()
         }
     }
@@ -776,30 +751,30 @@ mod tests {
     #[test]
     fn mode_picks_the_address() {
         let mut m = machine();
-        apply_mode(&mut m, Mode::DirectSsh).unwrap();
+        apply_mode(&mut m, ConnectivityMode::DirectSsh).unwrap();
         assert_eq!(
             (m.tailscale_hostname, m.ip_address.as_deref()),
             (None, Some("10.0.0.5"))
         );
         let mut m = machine();
-        apply_mode(&mut m, Mode::Tailscale).unwrap();
+        apply_mode(&mut m, ConnectivityMode::Tailscale).unwrap();
         assert_eq!(
             (m.tailscale_hostname.as_deref(), m.ip_address),
             (Some("nas.tail.ts.net"), None)
         );
         let mut m = machine();
         m.tailscale_hostname = Some(" ".into());
-        let e = apply_mode(&mut m, Mode::Tailscale).unwrap_err();
+        let e = apply_mode(&mut m, ConnectivityMode::Tailscale).unwrap_err();
         assert!(e.to_string().contains("no Tailscale hostname"), "{e}");
     }
 
     #[test]
     fn connectivity_defaults_to_auto_direct_ssh() {
         let c = Connectivity::default();
-        assert_eq!((c.mode, c.effective()), (None, Mode::DirectSsh));
+        assert_eq!((c.mode, c.effective()), (None, ConnectivityMode::DirectSsh));
         let c: Connectivity = serde_json::from_str(r#"{"mode":"tailscale"}"#).unwrap();
-        assert_eq!(c.effective(), Mode::Tailscale);
-        assert_eq!(Mode::parse("direct_ssh"), Some(Mode::DirectSsh));
-        assert_eq!(Mode::parse("ssh"), None);
+        assert_eq!(c.effective(), ConnectivityMode::Tailscale);
+        assert_eq!("direct_ssh".parse(), Ok(ConnectivityMode::DirectSsh));
+        assert!("ssh".parse::<ConnectivityMode>().is_err());
     }
 }

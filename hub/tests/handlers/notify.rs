@@ -20,6 +20,7 @@ use homelabcmd::notify::worker::{Worker, WorkerSettings};
 use homelabcmd::notify::{AlertEvent, Channel, EventKind};
 use homelabcmd::state::AppState;
 use homelabcmd_core::notify::retry::Backoff;
+use homelabcmd_protocol::alerts::{MetricType, Severity};
 use homelabcmd_protocol::api::ServerCreate;
 use serde_json::{Value, json};
 
@@ -174,11 +175,11 @@ fn event(kind: EventKind, alert_id: i64, server_name: &str) -> AlertEvent {
         server_id: "nas".into(),
         server_name: server_name.into(),
         alert_type: "disk_high".into(),
-        severity: "critical".into(),
-        previous_severity: (kind == EventKind::Escalated).then(|| "high".into()),
+        severity: Severity::Critical,
+        previous_severity: (kind == EventKind::Escalated).then_some(Severity::High),
         title: "Disk usage high".into(),
         message: "Disk at 96.5% (threshold 95%)".into(),
-        metric: Some("disk".into()),
+        metric: Some(MetricType::Disk),
         value: Some(96.5),
         threshold: Some(95.0),
         at: chrono::Utc::now(),
@@ -680,7 +681,7 @@ async fn reminders_follow_the_cooldown_and_the_mute_rules() {
         e.link.as_deref(),
         Some("https://homelab.example/servers/nas")
     );
-    assert_eq!(e.metric.as_deref(), Some("disk"));
+    assert_eq!(e.metric, Some(MetricType::Disk));
     let worker = Worker::new(&state).with_settings(fast()).spawn();
     settled(&state, Duration::from_secs(5)).await;
     worker.abort();

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use homelabcmd_protocol::actions::{
-    ActionCreate, DuplicateActionError, RejectActionRequest, RestartActionResponse,
+    ActionCreate, ActionType, DuplicateActionError, RejectActionRequest, RestartActionResponse,
 };
 use homelabcmd_protocol::api::{
     ActionListResponse, ActionResponse, ErrorResponse, HttpValidationError,
@@ -19,21 +19,9 @@ use crate::db::actions::{ActionFilter, Inserted};
 use crate::db::{self, to_dt};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::int_param;
-use crate::http::validate::{ApiJson, Checker, Validate};
+use crate::http::validate::{ApiJson, Checker, Validate, accepted};
 use crate::state::AppState;
 use homelabcmd_core::catalog::{self};
-
-/// Action types `/actions` accepts: the contract's five, and `reboot` and
-/// `custom` (extensions).
-const ACTION_TYPES: &[&str] = &[
-    "restart_service",
-    "clear_logs",
-    "apt_update",
-    "apt_upgrade_all",
-    "apt_upgrade_security",
-    "reboot",
-    "custom",
-];
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ActionListQuery {
@@ -76,7 +64,11 @@ pub async fn list_actions(
 impl Validate for ActionCreate {
     fn validate(&self, c: &mut Checker) {
         c.len("server_id", &self.server_id, 1, 100);
-        c.one_of("action_type", Some(&self.action_type), ACTION_TYPES);
+        c.known(
+            "action_type",
+            Some(&self.action_type),
+            ActionType::REMEDIATION,
+        );
         c.opt_len("service_name", self.service_name.as_deref(), 255);
         c.range_i64("alert_id", self.alert_id, 1, None);
         c.opt_len("command_name", self.command_name.as_deref(), 64);
@@ -96,13 +88,14 @@ pub async fn create_action(
     ApiJson(body): ApiJson<ActionCreate>,
 ) -> ApiResult<(StatusCode, Json<ActionResponse>)> {
     let custom = state.config.commands.clone();
+    let action_type = accepted("action_type", &body.action_type)?;
     let created = lifecycle::create(
         &state,
         &body.server_id,
-        &body.action_type,
+        action_type,
         |security| {
             catalog::for_action_type(
-                &body.action_type,
+                action_type,
                 body.service_name.as_deref(),
                 security,
                 body.command_name.as_deref(),
@@ -205,8 +198,16 @@ pub async fn restart_service(
     let created = lifecycle::create(
         &state,
         &server_id,
-        "restart_service",
-        |_| catalog::for_action_type("restart_service", Some(&service_name), &[], None, &custom),
+        ActionType::RestartService,
+        |_| {
+            catalog::for_action_type(
+                ActionType::RestartService,
+                Some(&service_name),
+                &[],
+                None,
+                &custom,
+            )
+        },
         None,
     )
     .await?;

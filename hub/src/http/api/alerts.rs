@@ -13,14 +13,18 @@ use serde::Deserialize;
 use crate::db::alerts::{AlertFilter, AlertRow};
 use crate::db::{self, now_ms, opt_dt, to_dt};
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::int_param;
+use crate::http::extract::{int_param, name_param};
 use crate::state::AppState;
-use homelabcmd_core::alerts::engine::Metric;
+use homelabcmd_protocol::alerts::{AlertStatus, Severity};
 
 /// A service alert cannot be acknowledged or resolved by hand while the
 /// service is still down: it would reopen on the next heartbeat.
 async fn service_still_down(state: &AppState, row: &AlertRow) -> ApiResult<bool> {
-    let (Some(service), true) = (&row.service_name, row.status != "resolved") else {
+    let active = match row.status {
+        AlertStatus::Open | AlertStatus::Acknowledged => true,
+        AlertStatus::Resolved => false,
+    };
+    let (Some(service), true) = (&row.service_name, active) else {
         return Ok(false);
     };
     let reported: Vec<ServiceStatusPayload> = db::servers::get(&state.db.read, &row.server_id)
@@ -36,9 +40,9 @@ async fn service_still_down(state: &AppState, row: &AlertRow) -> ApiResult<bool>
 async fn to_response(state: &AppState, row: AlertRow) -> ApiResult<AlertResponse> {
     let down = service_still_down(state, &row).await?;
     let suggested_action = homelabcmd_core::alerts::suggest::for_alert(
-        &row.alert_type,
+        row.alert_type,
         row.service_name.as_deref(),
-        &row.status,
+        row.status,
     );
     Ok(AlertResponse {
         suggested_action,
@@ -47,8 +51,8 @@ async fn to_response(state: &AppState, row: AlertRow) -> ApiResult<AlertResponse
         server_name: row.server_name,
         alert_type: row.alert_type,
         severity: row.severity,
-        can_acknowledge: row.status == "open" && !down,
-        can_resolve: row.status != "resolved" && !down,
+        can_acknowledge: row.status == AlertStatus::Open && !down,
+        can_resolve: row.status != AlertStatus::Resolved && !down,
         status: row.status,
         title: row.title,
         message: row.message,
@@ -77,17 +81,6 @@ pub struct AlertQuery {
     offset: Option<String>,
 }
 
-fn check_enum(name: &str, v: Option<&str>, allowed: &[&str]) -> ApiResult<()> {
-    match v {
-        Some(v) if !allowed.contains(&v) => Err(ApiError::invalid(
-            &["query", name],
-            format!("Input should be one of: {}", allowed.join(", ")),
-            "enum",
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// Alerts, newest first, with filters.
 #[utoipa::path(get, path = "/alerts", tag = "Alerts", params(AlertQuery),
     responses((status = 200, body = AlertListResponse), (status = 422, body = HttpValidationError)))]
@@ -97,19 +90,9 @@ pub async fn list_alerts(
 ) -> ApiResult<Json<AlertListResponse>> {
     let limit = int_param("limit", q.limit.as_deref(), 50, 1, 100)?;
     let offset = int_param("offset", q.offset.as_deref(), 0, 0, i64::MAX)?;
-    check_enum(
-        "status",
-        q.status.as_deref(),
-        &["open", "acknowledged", "resolved"],
-    )?;
-    check_enum(
-        "severity",
-        q.severity.as_deref(),
-        &["critical", "high", "medium", "low"],
-    )?;
     let filter = AlertFilter {
-        status: q.status.as_deref(),
-        severity: q.severity.as_deref(),
+        status: name_param("status", q.status.as_deref())?,
+        severity: name_param("severity", q.severity.as_deref())?,
         server_id: q.server_id.as_deref(),
     };
     let (rows, total) = db::alerts::list(&state.db, &filter, limit, offset).await?;
@@ -134,9 +117,7 @@ pub async fn list_pending(
     let now = now_ms();
     let mut pending = Vec::new();
     for p in db::alerts::all_pending(&state.db).await? {
-        let Some(metric) = Metric::ALL.into_iter().find(|m| m.name() == p.metric) else {
-            continue;
-        };
+        let metric = p.metric;
         let rules = crate::alerts::runner::rules_for(&state, &p.server_id).await?;
         let rule = rules.metric(metric);
         let critical = p.last_value >= rule.critical;
@@ -147,7 +128,11 @@ pub async fn list_pending(
             metric_type: p.metric,
             current_value: Some(p.last_value),
             threshold_value: if critical { rule.critical } else { rule.high },
-            severity: if critical { "critical" } else { "high" }.into(),
+            severity: if critical {
+                Severity::Critical
+            } else {
+                Severity::High
+            },
             first_breach_at: to_dt(p.first_breach_at),
             sustained_seconds: rule.sustained_seconds,
             elapsed_seconds: elapsed,
@@ -199,7 +184,7 @@ pub async fn acknowledge_alert(
 ) -> ApiResult<Json<AlertAcknowledgeResponse>> {
     let id = parse_id(&raw)?;
     let row = load(&state, id).await?;
-    if row.status != "open" {
+    if row.status != AlertStatus::Open {
         return Err(ApiError::BadRequest(format!(
             "Alert {id} is {}, not open",
             row.status
@@ -219,7 +204,7 @@ pub async fn acknowledge_alert(
     }
     Ok(Json(AlertAcknowledgeResponse {
         id,
-        status: "acknowledged".into(),
+        status: AlertStatus::Acknowledged,
         acknowledged_at: to_dt(now),
     }))
 }
@@ -235,7 +220,7 @@ pub async fn resolve_alert(
 ) -> ApiResult<Json<AlertResolveResponse>> {
     let id = parse_id(&raw)?;
     let row = load(&state, id).await?;
-    if row.status == "resolved" {
+    if row.status == AlertStatus::Resolved {
         return Err(ApiError::BadRequest(format!(
             "Alert {id} is already resolved"
         )));
@@ -252,7 +237,7 @@ pub async fn resolve_alert(
     tx.commit().await?;
     Ok(Json(AlertResolveResponse {
         id,
-        status: "resolved".into(),
+        status: AlertStatus::Resolved,
         resolved_at: to_dt(now),
         auto_resolved: false,
     }))

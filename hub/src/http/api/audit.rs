@@ -10,9 +10,9 @@ use serde::Deserialize;
 use crate::db::audit::AuditFilter;
 use crate::db::{self, to_dt};
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::int_param;
+use crate::http::extract::{int_param, name_param};
 use crate::state::AppState;
-use homelabcmd_core::audit::{AuditRecord, Outcome};
+use homelabcmd_core::audit::AuditRecord;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
@@ -45,21 +45,23 @@ fn time_param(name: &str, v: Option<&str>) -> ApiResult<Option<i64>> {
     .transpose()
 }
 
-fn to_response(r: AuditRecord) -> AuditEntryResponse {
-    AuditEntryResponse {
+/// The API view of a stored row. The row keeps its outcome as stored text
+/// (the chain hashes those bytes); it is read as the enum here.
+fn to_response(r: AuditRecord) -> ApiResult<AuditEntryResponse> {
+    Ok(AuditEntryResponse {
         id: r.id,
         timestamp: to_dt(r.ts),
         actor: r.actor,
         server_id: r.server_id,
         action: r.action,
         argv: r.argv.and_then(|a| serde_json::from_str(&a).ok()),
-        outcome: r.outcome,
+        outcome: db::decode_name(&r.outcome)?,
         reason: r.reason,
         exit_code: r.exit_code,
         duration_ms: r.duration_ms,
         prev_hash: r.prev_hash,
         hash: r.hash,
-    }
+    })
 }
 
 /// The audit trail, newest first.
@@ -72,18 +74,10 @@ pub async fn list_audit(
 ) -> ApiResult<Json<AuditListResponse>> {
     let limit = int_param("limit", q.limit.as_deref(), 100, 1, 500)?;
     let offset = int_param("offset", q.offset.as_deref(), 0, 0, i64::MAX)?;
-    if let Some(o) = q.outcome.as_deref()
-        && Outcome::parse(o).is_none()
-    {
-        return Err(ApiError::invalid(
-            &["query", "outcome"],
-            "Input should be one of: allowed, rejected, completed, failed",
-            "enum",
-        ));
-    }
+    let outcome = name_param("outcome", q.outcome.as_deref())?;
     let filter = AuditFilter {
         server_id: q.server_id,
-        outcome: q.outcome,
+        outcome,
         since: time_param("since", q.since.as_deref())?,
         until: time_param("until", q.until.as_deref())?,
         limit,
@@ -91,7 +85,10 @@ pub async fn list_audit(
     };
     let (rows, total) = db::audit::list(&state.db, &filter).await?;
     Ok(Json(AuditListResponse {
-        entries: rows.into_iter().map(to_response).collect(),
+        entries: rows
+            .into_iter()
+            .map(to_response)
+            .collect::<ApiResult<_>>()?,
         total,
         limit,
         offset,

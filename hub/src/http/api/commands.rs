@@ -9,8 +9,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use homelabcmd_protocol::actions::{
-    CommandExecuteRequest, CommandExecuteResponse, HostKeyAcceptRequest, HostKeyInfo,
-    HostKeyResponse, ServerSshTestResponse, TestConnectionRequest, TestConnectionResponse,
+    CommandExecuteRequest, CommandExecuteResponse, ConnectionTestStatus, HostKeyAcceptRequest,
+    HostKeyInfo, HostKeyResponse, ServerSshTestResponse, TestConnectionRequest,
+    TestConnectionResponse,
 };
 use homelabcmd_protocol::api::{ErrorResponse, HttpValidationError};
 
@@ -29,7 +30,7 @@ const API_ACTOR: &str = "api";
 impl Validate for CommandExecuteRequest {
     fn validate(&self, c: &mut Checker) {
         c.len("command", &self.command, 1, 4096);
-        c.len("action_type", &self.action_type, 1, 64);
+        c.len("action_type", self.action_type.as_str(), 1, 64);
     }
 }
 
@@ -54,7 +55,9 @@ pub async fn execute_command(
     ApiJson(body): ApiJson<CommandExecuteRequest>,
 ) -> ApiResult<Json<CommandExecuteResponse>> {
     require_server(&state, &server_id).await?;
-    let action = match catalog::parse(&body.command, &body.action_type, &state.config.commands) {
+    let parsed = catalog::command_action_type(&body.action_type)
+        .and_then(|t| catalog::parse(&body.command, t, &state.config.commands));
+    let action = match parsed {
         Ok(a) => a,
         Err(rej) => {
             tracing::warn!(reason = %rej, "command refused by the catalog");
@@ -161,7 +164,7 @@ pub async fn test_scan_connection(
 ) -> ApiResult<Json<TestConnectionResponse>> {
     let started = Instant::now();
     let failed = |error: String| TestConnectionResponse {
-        status: "failed".into(),
+        status: ConnectionTestStatus::Failed,
         hostname: body.hostname.clone(),
         remote_hostname: None,
         response_time_ms: None,
@@ -181,7 +184,7 @@ pub async fn test_scan_connection(
     Ok(Json(
         match state.executor.pool().exec(&r.target, &request).await {
             Ok(out) if out.success() => TestConnectionResponse {
-                status: "success".into(),
+                status: ConnectionTestStatus::Success,
                 hostname: body.hostname.clone(),
                 remote_hostname: Some(out.stdout_text().trim().to_owned()),
                 response_time_ms: Some(started.elapsed().as_millis() as i64),

@@ -11,12 +11,13 @@ use homelabcmd_protocol::actions::{
     ConnectivityUpdateResponse, SSHInfo, TailscaleInfo,
 };
 use homelabcmd_protocol::api::{ErrorResponse, HttpValidationError};
+use homelabcmd_protocol::ssh::CredentialType;
 
 use crate::db::credentials::SSH_SETTINGS_KEY;
 use crate::db::{self, to_dt};
 use crate::error::ApiResult;
-use crate::http::validate::{ApiJson, Checker, Validate};
-use crate::remote::executor::{CONNECTIVITY_KEY, Connectivity, Mode, connectivity};
+use crate::http::validate::{ApiJson, Checker, Validate, accepted};
+use crate::remote::executor::{CONNECTIVITY_KEY, Connectivity, ConnectivityMode, connectivity};
 use crate::state::AppState;
 
 async fn ssh_info(state: &AppState) -> ApiResult<SSHInfo> {
@@ -28,7 +29,7 @@ async fn ssh_info(state: &AppState) -> ApiResult<SSHInfo> {
     let global = db::credentials::types_set(&state.db, None).await?;
     Ok(SSHInfo {
         username: defaults.default_username,
-        key_configured: default_key.is_some() || global.iter().any(|t| t == "ssh_private_key"),
+        key_configured: default_key.is_some() || global.contains(&CredentialType::SshPrivateKey),
         key_uploaded_at: default_key.map(|k| to_dt(k.created_at)),
     })
 }
@@ -42,7 +43,7 @@ pub async fn get_connectivity(
 ) -> ApiResult<Json<ConnectivityStatusResponse>> {
     let c = connectivity(&state.db).await?;
     Ok(Json(ConnectivityStatusResponse {
-        mode: c.effective().as_str().into(),
+        mode: c.effective(),
         mode_auto_detected: c.mode.is_none(),
         tailscale: TailscaleInfo {
             configured: false,
@@ -62,7 +63,7 @@ fn is_username(s: &str) -> bool {
 
 impl Validate for ConnectivityUpdateRequest {
     fn validate(&self, c: &mut Checker) {
-        c.one_of("mode", Some(&self.mode), &["tailscale", "direct_ssh"]);
+        c.known("mode", Some(&self.mode), ConnectivityMode::ALL);
         if let Some(u) = &self.ssh_username {
             c.len("ssh_username", u, 1, 32);
             c.pattern("ssh_username", is_username(u), "^[A-Za-z0-9._@-]+$");
@@ -80,8 +81,7 @@ pub async fn put_connectivity(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ConnectivityUpdateRequest>,
 ) -> ApiResult<Json<ConnectivityUpdateResponse>> {
-    // Validated above, so it parses.
-    let mode = Mode::parse(&body.mode).unwrap_or(Mode::DirectSsh);
+    let mode = accepted("mode", &body.mode)?;
     db::settings::put(
         &state.db,
         CONNECTIVITY_KEY,
@@ -89,8 +89,8 @@ pub async fn put_connectivity(
     )
     .await?;
     let mut message = match mode {
-        Mode::DirectSsh => "Direct SSH: machines are reached at their IP address (else hostname)".to_owned(),
-        Mode::Tailscale => "Tailscale: machines are reached at their tailscale_hostname; machines without one are refused".to_owned(),
+        ConnectivityMode::DirectSsh => "Direct SSH: machines are reached at their IP address (else hostname)".to_owned(),
+        ConnectivityMode::Tailscale => "Tailscale: machines are reached at their tailscale_hostname; machines without one are refused".to_owned(),
     };
     if let Some(u) = body.ssh_username {
         let mut d = db::credentials::ssh_defaults(&state.db).await?;
@@ -103,7 +103,7 @@ pub async fn put_connectivity(
     }
     Ok(Json(ConnectivityUpdateResponse {
         success: true,
-        mode: mode.as_str().into(),
+        mode,
         message,
     }))
 }
@@ -119,16 +119,17 @@ pub async fn get_connectivity_status(
     let ssh = ssh_info(&state).await?;
     let has_password = db::credentials::types_set(&state.db, None)
         .await?
-        .iter()
-        .any(|t| t == "ssh_password");
+        .contains(&CredentialType::SshPassword);
     let healthy = ssh.key_configured || has_password;
     let display = match (mode, healthy) {
-        (Mode::DirectSsh, true) => format!("Direct SSH ({})", ssh.username),
-        (Mode::Tailscale, true) => format!("Tailscale SSH ({})", ssh.username),
-        (_, false) => "SSH not configured".to_owned(),
+        (ConnectivityMode::DirectSsh, true) => format!("Direct SSH ({})", ssh.username),
+        (ConnectivityMode::Tailscale, true) => format!("Tailscale SSH ({})", ssh.username),
+        (ConnectivityMode::DirectSsh | ConnectivityMode::Tailscale, false) => {
+            "SSH not configured".to_owned()
+        }
     };
     Ok(Json(ConnectivityStatusBarResponse {
-        mode: mode.as_str().into(),
+        mode,
         display,
         healthy,
     }))

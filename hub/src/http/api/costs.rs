@@ -23,9 +23,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::extract::int_param;
 use crate::http::validate::Checker;
 use crate::state::AppState;
-use homelabcmd_core::costs::{
-    self, DayTotal, MachineKind, day_of, day_start_ms, machine_category_label,
-};
+use homelabcmd_core::costs::{self, DayTotal, day_of, day_start_ms, machine_category_label};
+use homelabcmd_protocol::api::MachineType;
 
 /// Fleet electricity cost: servers 24/7, workstations by hours up.
 #[utoipa::path(get, path = "/costs/summary", tag = "Costs",
@@ -57,7 +56,7 @@ fn cost_item(m: &MachineCost) -> ServerCostItem {
     ServerCostItem {
         server_id: m.row.id.clone(),
         hostname: m.row.hostname.clone(),
-        machine_type: m.kind.as_str().into(),
+        machine_type: m.kind,
         machine_category: m.row.machine_category.clone(),
         machine_category_label: machine_category_label(m.row.machine_category.as_deref())
             .map(Into::into),
@@ -67,8 +66,11 @@ fn cost_item(m: &MachineCost) -> ServerCostItem {
         tdp_watts: e.map(|e| e.model.max_watts()),
         estimated_watts: e.map(|e| e.estimated_watts),
         avg_cpu_percent: e.and_then(|e| e.avg_cpu_percent),
-        hours_used: (m.kind == MachineKind::Workstation).then(|| costs::round(m.hours, 2)),
-        calculation_type: m.kind.calculation_type().into(),
+        hours_used: match m.kind {
+            MachineType::Server => None,
+            MachineType::Workstation => Some(costs::round(m.hours, 2)),
+        },
+        calculation_type: costs::calculation_type(m.kind),
         daily_cost: e.map(|e| e.daily_cost),
         monthly_cost: e.map(|e| e.monthly_cost),
     }
@@ -143,27 +145,18 @@ fn date_param(c: &mut Checker, name: &str, v: Option<&str>) -> Option<NaiveDate>
 }
 
 fn aggregation_param(c: &mut Checker, v: Option<&str>) -> Option<AggregationType> {
-    match v.map(str::trim) {
-        None | Some("daily") => Some(AggregationType::Daily),
-        Some("weekly") => Some(AggregationType::Weekly),
-        Some("monthly") => Some(AggregationType::Monthly),
-        Some(_) => {
-            c.fail(
-                "aggregation",
-                "Input should be 'daily', 'weekly' or 'monthly'",
-                "enum",
-            );
-            None
-        }
+    let Some(v) = v.map(str::trim) else {
+        return Some(AggregationType::Daily);
+    };
+    let parsed = v.parse().ok();
+    if parsed.is_none() {
+        c.fail(
+            "aggregation",
+            "Input should be 'daily', 'weekly' or 'monthly'",
+            "enum",
+        );
     }
-}
-
-fn aggregation_name(a: &AggregationType) -> &'static str {
-    match a {
-        AggregationType::Daily => "daily",
-        AggregationType::Weekly => "weekly",
-        AggregationType::Monthly => "monthly",
-    }
+    parsed
 }
 
 /// Snapshot sums per day for the days `first..=last`.
@@ -247,7 +240,7 @@ pub async fn get_cost_history(
     }
     Ok(Json(CostHistoryResponse {
         items,
-        aggregation: aggregation_name(&aggregation).into(),
+        aggregation,
         start_date: start.format("%Y-%m-%d").to_string(),
         end_date: end.format("%Y-%m-%d").to_string(),
         currency_symbol: crate::settings::cost(&state.db).await?.currency_symbol,

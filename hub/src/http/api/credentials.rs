@@ -17,18 +17,20 @@ use crate::http::extract::cipher;
 use crate::http::validate::{ApiJson, Checker, Validate};
 use crate::remote::crypto::credential_context;
 use crate::state::AppState;
-use homelabcmd_core::audit::{AuditEntry, Outcome};
-use homelabcmd_core::credentials::{CredentialType, inspect_private_key, scope_of};
+use homelabcmd_core::audit::{AuditEntry, AuditOutcome};
+use homelabcmd_core::credentials::{CredentialType, Scope, inspect_private_key, scope_of};
+use homelabcmd_protocol::names::UnknownName;
 
+/// The credential type named in a body or path, or the contract's 400.
 fn credential_type(s: &str) -> ApiResult<CredentialType> {
-    CredentialType::parse(s).ok_or_else(|| {
+    s.parse().map_err(|e: UnknownName| {
         ApiError::Coded(
             StatusCode::BAD_REQUEST,
             "INVALID_CREDENTIAL_TYPE",
             format!(
                 "Invalid credential type '{}'. Valid types: {}",
                 s.escape_default(),
-                CredentialType::valid_list()
+                e.expected.join(", ")
             ),
         )
     })
@@ -42,7 +44,7 @@ async fn require_server(state: &AppState, id: &str) -> ApiResult<db::servers::Se
 
 impl Validate for StoreServerCredentialRequest {
     fn validate(&self, c: &mut Checker) {
-        c.len("credential_type", &self.credential_type, 1, 64);
+        c.len("credential_type", self.credential_type.as_str(), 1, 64);
         // Length only: the message never echoes the value.
         c.len("value", &self.value, 1, 64 * 1024);
     }
@@ -58,19 +60,19 @@ pub async fn list_server_credentials(
     Path(server_id): Path<String>,
 ) -> ApiResult<Json<ServerCredentialsResponse>> {
     let server = require_server(&state, &server_id).await?;
-    let parse = |v: Vec<String>| -> Vec<CredentialType> {
-        v.iter().filter_map(|t| CredentialType::parse(t)).collect()
-    };
-    let own = parse(db::credentials::types_set(&state.db, Some(&server_id)).await?);
-    let global = parse(db::credentials::types_set(&state.db, None).await?);
+    let own = db::credentials::types_set(&state.db, Some(&server_id)).await?;
+    let global = db::credentials::types_set(&state.db, None).await?;
     let credentials = CredentialType::ALL
-        .into_iter()
-        .map(|t| {
+        .iter()
+        .map(|&t| {
             let scope = scope_of(t, &own, &global);
             ServerCredentialStatus {
-                credential_type: t.as_str().to_owned(),
-                configured: scope != homelabcmd_core::credentials::Scope::None,
-                scope: scope.as_str().to_owned(),
+                credential_type: t,
+                configured: match scope {
+                    Scope::PerServer | Scope::Global => true,
+                    Scope::None => false,
+                },
+                scope,
             }
         })
         .collect();
@@ -94,7 +96,7 @@ pub async fn store_server_credential(
     Path(server_id): Path<String>,
     ApiJson(body): ApiJson<StoreServerCredentialRequest>,
 ) -> ApiResult<Json<StoreServerCredentialResponse>> {
-    let t = credential_type(&body.credential_type)?;
+    let t = credential_type(body.credential_type.as_str())?;
     require_server(&state, &server_id).await?;
     let cipher = cipher(&state)?;
     if t == CredentialType::SshPrivateKey {
@@ -110,13 +112,13 @@ pub async fn store_server_credential(
         "api",
         Some(&server_id),
         "credential_store",
-        Outcome::Completed,
+        AuditOutcome::Completed,
     );
     audit.reason = Some(format!("{t} stored for {server_id}"));
-    db::credentials::put(&state.db, Some(&server_id), t.as_str(), &blob, &audit).await?;
+    db::credentials::put(&state.db, Some(&server_id), t, &blob, &audit).await?;
     tracing::info!(credential_type = %t, "credential stored");
     Ok(Json(StoreServerCredentialResponse {
-        credential_type: t.as_str().to_owned(),
+        credential_type: t,
         server_id,
         message: "Credential stored successfully".into(),
     }))
@@ -138,17 +140,17 @@ pub async fn delete_server_credential(
         "api",
         Some(&server_id),
         "credential_delete",
-        Outcome::Completed,
+        AuditOutcome::Completed,
     );
     audit.reason = Some(format!("{t} deleted for {server_id}"));
-    if !db::credentials::delete(&state.db, Some(&server_id), t.as_str(), &audit).await? {
+    if !db::credentials::delete(&state.db, Some(&server_id), t, &audit).await? {
         return Err(ApiError::NotFound(format!(
             "No {t} credential stored for server '{server_id}'"
         )));
     }
     Ok(Json(DeleteServerCredentialResponse {
         server_id,
-        credential_type: t.as_str().to_owned(),
+        credential_type: t,
         message: "Credential deleted".into(),
     }))
 }

@@ -1,7 +1,7 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
-use homelabcmd_protocol::api::HealthResponse;
+use homelabcmd_protocol::api::{DatabaseStatus, HealthResponse, HealthStatus};
 
 use crate::state::AppState;
 
@@ -11,10 +11,18 @@ use crate::state::AppState;
 pub async fn health(State(state): State<AppState>) -> Json<HealthResponse> {
     let db_ok = state.db.ping().await;
     Json(HealthResponse {
-        status: if db_ok { "healthy" } else { "degraded" }.into(),
+        status: if db_ok {
+            HealthStatus::Healthy
+        } else {
+            HealthStatus::Degraded
+        },
         version: env!("CARGO_PKG_VERSION").into(),
         uptime_seconds: state.started.elapsed().as_secs() as i64,
-        database: if db_ok { "connected" } else { "error" }.into(),
+        database: if db_ok {
+            DatabaseStatus::Connected
+        } else {
+            DatabaseStatus::Error
+        },
         timestamp: Utc::now(),
     })
 }

@@ -3,12 +3,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use homelabcmd_protocol::api::{
-    ErrorResponse, HttpValidationError, MetricPoint, MetricsHistoryResponse, SparklinePoint,
-    SparklineResponse,
+    ErrorResponse, HttpValidationError, MetricPoint, MetricsHistoryResponse, SparklineMetric,
+    SparklinePoint, SparklineResponse,
 };
 use serde::Deserialize;
 
-use crate::db::metrics::{self as store, DAY_MS, HOUR_MS, SparkColumn};
+use crate::db::metrics::{self as store, DAY_MS, HOUR_MS};
 use crate::db::{self, to_dt};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -173,14 +173,16 @@ pub async fn get_sparkline(
     Path(server_id): Path<String>,
     Query(q): Query<SparklineQuery>,
 ) -> ApiResult<Json<SparklineResponse>> {
-    let metric = q.metric.unwrap_or_else(|| "cpu_percent".into());
-    let column = SparkColumn::parse(&metric).ok_or_else(|| {
-        ApiError::invalid(
-            &["query", "metric"],
-            "Input should be 'cpu_percent', 'memory_percent' or 'disk_percent'",
-            "enum",
-        )
-    })?;
+    let metric: SparklineMetric = match q.metric.as_deref() {
+        None => SparklineMetric::CpuPercent,
+        Some(m) => m.parse().map_err(|_| {
+            ApiError::invalid(
+                &["query", "metric"],
+                "Input should be 'cpu_percent', 'memory_percent' or 'disk_percent'",
+                "enum",
+            )
+        })?,
+    };
     let period = q.period.unwrap_or_else(|| "30m".into());
     let (minutes, target) = match period.as_str() {
         "30m" => (30, 30),
@@ -196,7 +198,7 @@ pub async fn get_sparkline(
     };
     ensure_server(&state, &server_id).await?;
     let since = db::now_ms() - minutes * 60_000;
-    let points: Vec<SparklinePoint> = store::raw_column_since(&state.db, &server_id, column, since)
+    let points: Vec<SparklinePoint> = store::raw_column_since(&state.db, &server_id, metric, since)
         .await?
         .into_iter()
         .map(|(ts, value)| SparklinePoint {

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use homelabcmd_protocol::alerts::{ServerThresholdOverrides, ServerThresholdsResponse};
+use homelabcmd_protocol::alerts::{MetricType, ServerThresholdOverrides, ServerThresholdsResponse};
 use homelabcmd_protocol::api::{ErrorResponse, HttpValidationError, MetricThresholdUpdate};
 
 use crate::alerts::runner::rules_for;
@@ -24,11 +24,10 @@ async fn respond(state: &AppState, server_id: &str) -> ApiResult<Json<ServerThre
             sustained_seconds: o.sustained_seconds,
             sustained_heartbeats: None,
         });
-        match o.metric.as_str() {
-            "cpu" => overrides.cpu = update,
-            "memory" => overrides.memory = update,
-            "disk" => overrides.disk = update,
-            _ => {}
+        match o.metric {
+            MetricType::Cpu => overrides.cpu = update,
+            MetricType::Memory => overrides.memory = update,
+            MetricType::Disk => overrides.disk = update,
         }
     }
     let rules = rules_for(state, server_id).await?;
@@ -74,9 +73,9 @@ pub async fn put_server_thresholds(
         return Err(ApiError::not_found("Server", &server_id));
     }
     let rows: Vec<_> = [
-        ("cpu", &body.cpu),
-        ("memory", &body.memory),
-        ("disk", &body.disk),
+        (MetricType::Cpu, &body.cpu),
+        (MetricType::Memory, &body.memory),
+        (MetricType::Disk, &body.disk),
     ]
     .into_iter()
     .filter_map(|(name, o)| {

@@ -66,7 +66,7 @@ async fn assignment(state: &AppState, id: &str) -> ApiResult<db::packs::Assignme
 }
 
 fn assignment_response(server_id: String, row: db::packs::AssignmentRow) -> PackAssignmentResponse {
-    let assigned_packs = fleet::assigned_packs(row.packs.as_deref(), &row.machine_type);
+    let assigned_packs = fleet::assigned_packs(row.packs.as_deref(), row.machine_type);
     PackAssignmentResponse {
         server_id,
         assigned_packs,

@@ -4,8 +4,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use homelabcmd_protocol::api::{
     CardOrderLoadResponse, CardOrderRequest, CardOrderSaveResponse, CollapsedSections,
-    DashboardPreferences, ErrorResponse, HttpValidationError, LayoutItem, SavedAtResponse,
-    SectionCardOrder, StatusResponse, WidgetLayoutRequest, WidgetLayoutResponse, WidgetLayouts,
+    DashboardPreferences, DeleteStatus, ErrorResponse, HttpValidationError, LayoutItem, SaveStatus,
+    SavedAtResponse, SectionCardOrder, StatusResponse, ViewMode, WidgetLayoutRequest,
+    WidgetLayoutResponse, WidgetLayouts,
 };
 
 use crate::db::{self, opt_dt, to_dt};
@@ -18,7 +19,7 @@ fn empty_dashboard() -> DashboardPreferences {
     DashboardPreferences {
         card_order: SectionCardOrder::default(),
         collapsed_sections: Vec::new(),
-        view_mode: "grid".into(),
+        view_mode: ViewMode::Grid.into(),
         updated_at: None,
     }
 }
@@ -42,7 +43,7 @@ async fn save_dashboard(state: &AppState, mut prefs: DashboardPreferences) -> Ap
 
 fn saved(at: i64) -> Json<CardOrderSaveResponse> {
     Json(CardOrderSaveResponse {
-        status: "saved".into(),
+        status: SaveStatus::Saved,
         timestamp: to_dt(at),
     })
 }
@@ -134,7 +135,7 @@ pub async fn put_dashboard(
 ) -> ApiResult<Json<SavedAtResponse>> {
     let at = save_dashboard(&state, body).await?;
     Ok(Json(SavedAtResponse {
-        status: "saved".into(),
+        status: SaveStatus::Saved,
         updated_at: to_dt(at),
     }))
 }
@@ -181,7 +182,7 @@ pub async fn put_layout(
     let text = serde_json::to_string(&body.layouts).map_err(|e| ApiError::Internal(e.into()))?;
     let at = db::settings::put_layout(&state.db, &machine_id, &text).await?;
     Ok(Json(SavedAtResponse {
-        status: "saved".into(),
+        status: SaveStatus::Saved,
         updated_at: to_dt(at),
     }))
 }
@@ -197,7 +198,7 @@ pub async fn delete_layout(
     ensure_machine(&state, &machine_id).await?;
     db::settings::delete_layout(&state.db, &machine_id).await?;
     Ok(Json(StatusResponse {
-        status: "deleted".into(),
+        status: DeleteStatus::Deleted,
     }))
 }
 
@@ -234,11 +235,7 @@ impl Validate for DashboardPreferences {
     fn validate(&self, c: &mut Checker) {
         c.nested("card_order", |c| self.card_order.validate(c));
         check_list(c, "collapsed_sections", &self.collapsed_sections);
-        c.one_of(
-            "view_mode",
-            Some(&self.view_mode),
-            &["grid", "list", "compact"],
-        );
+        c.known("view_mode", Some(&self.view_mode), ViewMode::ALL);
     }
 }
 

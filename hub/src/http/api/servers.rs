@@ -4,11 +4,13 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use homelabcmd_protocol::api::{
-    ActionListResponse, ErrorResponse, FilesystemMetricResponse, HttpValidationError,
-    LatestMetrics, NetworkInterfaceMetricResponse, PackageListResponse, PackageResponse,
-    ServerCreate, ServerListResponse, ServerResponse, ServerUpdate,
+    ActionListResponse, CategorySource, ErrorResponse, FilesystemMetricResponse,
+    HttpValidationError, LatestMetrics, MachineType, NetworkInterfaceMetricResponse,
+    PackageListResponse, PackageResponse, ServerCreate, ServerListResponse, ServerResponse,
+    ServerUpdate, SudoMode,
 };
 use homelabcmd_protocol::heartbeat::{FilesystemMetric, MetricsPayload, NetworkInterfaceMetric};
+use homelabcmd_protocol::names::Requested;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -41,12 +43,7 @@ pub fn to_response(
     alert_titles: &[String],
 ) -> ServerResponse {
     let threshold = row.offline_threshold_seconds.unwrap_or(default_offline);
-    let status = machine_status(
-        row.last_seen,
-        now_ms,
-        threshold,
-        row.machine_type == "workstation",
-    );
+    let status = machine_status(row.last_seen, now_ms, threshold, row.machine_type);
     let latest_metrics =
         parse_stored::<MetricsPayload>(row.latest_metrics.as_deref()).map(|m| LatestMetrics {
             cpu_percent: m.cpu_percent,
@@ -92,7 +89,7 @@ pub fn to_response(
     // Stored assignment, else the machine-type default (packs::fleet).
     let assigned_packs = homelabcmd_core::packs::fleet::assigned_packs(
         row.assigned_packs.as_deref(),
-        &row.machine_type,
+        row.machine_type,
     );
     ServerResponse {
         id: row.id,
@@ -100,7 +97,7 @@ pub fn to_response(
         hostname: row.hostname,
         display_name: row.display_name,
         ip_address: row.ip_address,
-        status: status.as_str().into(),
+        status,
         tdp_watts: row.tdp_watts,
         cpu_model: row.cpu_model,
         cpu_cores: row.cpu_cores,
@@ -331,8 +328,8 @@ pub async fn list_server_actions(
     }))
 }
 
-fn check_machine_type(c: &mut Checker, v: Option<&str>) {
-    c.one_of("machine_type", v, &["server", "workstation"]);
+fn check_machine_type(c: &mut Checker, v: Option<&Requested<MachineType>>) {
+    c.known("machine_type", v, MachineType::ALL);
 }
 
 impl Validate for ServerCreate {
@@ -343,7 +340,7 @@ impl Validate for ServerCreate {
         c.opt_len("display_name", self.display_name.as_deref(), 255);
         c.opt_len("ip_address", self.ip_address.as_deref(), 45);
         c.range_i64("tdp_watts", self.tdp_watts, 0, Some(10_000));
-        check_machine_type(c, self.machine_type.as_deref());
+        check_machine_type(c, self.machine_type.as_ref());
         c.opt_len(
             "tailscale_hostname",
             self.tailscale_hostname.as_deref(),
@@ -367,20 +364,16 @@ impl Validate for ServerUpdate {
         c.opt_len("ip_address", self.ip_address.as_deref(), 45);
         c.range_i64("tdp_watts", self.tdp_watts, 0, Some(10_000));
         c.opt_len("machine_category", self.machine_category.as_deref(), 50);
-        c.one_of(
+        c.known(
             "machine_category_source",
-            self.machine_category_source.as_deref(),
-            &["auto", "user"],
+            self.machine_category_source.as_ref(),
+            CategorySource::ALL,
         );
         c.range_i64("idle_watts", self.idle_watts, 0, Some(10_000));
         c.opt_len("ssh_username", self.ssh_username.as_deref(), 255);
-        c.one_of(
-            "sudo_mode",
-            self.sudo_mode.as_deref(),
-            &["passwordless", "password"],
-        );
+        c.known("sudo_mode", self.sudo_mode.as_ref(), SudoMode::ALL);
         c.opt_len("config_user", self.config_user.as_deref(), 255);
-        check_machine_type(c, self.machine_type.as_deref());
+        check_machine_type(c, self.machine_type.as_ref());
         c.opt_len(
             "tailscale_hostname",
             self.tailscale_hostname.as_deref(),

@@ -17,7 +17,7 @@ use crate::http::extract::cipher;
 use crate::http::validate::{ApiJson, Checker, Validate};
 use crate::remote::crypto::ssh_key_context;
 use crate::state::AppState;
-use homelabcmd_core::audit::{AuditEntry, Outcome};
+use homelabcmd_core::audit::{AuditEntry, AuditOutcome};
 use homelabcmd_core::credentials::inspect_private_key;
 
 /// What `key_path` reports: keys are not files here.
@@ -175,7 +175,7 @@ pub async fn create_ssh_key(
         created_at: now_ms(),
     };
     let blob = cipher.encrypt_str(&ssh_key_context(&id), body.private_key.trim());
-    let mut audit = AuditEntry::new("api", None, "ssh_key_upload", Outcome::Completed);
+    let mut audit = AuditEntry::new("api", None, "ssh_key_upload", AuditOutcome::Completed);
     audit.reason = Some(format!("key '{id}' {}", info.fingerprint));
     let stored = db::credentials::insert_key(&state.db, &row, &blob, &audit)
         .await?
@@ -193,7 +193,7 @@ pub async fn delete_ssh_key(
     State(state): State<AppState>,
     Path(key_id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let mut audit = AuditEntry::new("api", None, "ssh_key_delete", Outcome::Completed);
+    let mut audit = AuditEntry::new("api", None, "ssh_key_delete", AuditOutcome::Completed);
     audit.reason = Some(format!("key '{key_id}' deleted"));
     if !db::credentials::delete_key(&state.db, &key_id, &audit).await? {
         return Err(ApiError::not_found("SSH key", &key_id));
@@ -210,7 +210,7 @@ pub async fn set_default_ssh_key(
     State(state): State<AppState>,
     Path(key_id): Path<String>,
 ) -> ApiResult<Json<SetDefaultKeyResponse>> {
-    let mut audit = AuditEntry::new("api", None, "ssh_key_default", Outcome::Completed);
+    let mut audit = AuditEntry::new("api", None, "ssh_key_default", AuditOutcome::Completed);
     audit.reason = Some(format!("key '{key_id}' made default"));
     if !db::credentials::set_default_key(&state.db, &key_id, &audit).await? {
         return Err(ApiError::not_found("SSH key", &key_id));
