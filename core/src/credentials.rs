@@ -9,7 +9,7 @@ use secrecy::SecretString;
 
 /// Kinds of stored secret, and where a machine's value comes from: the
 /// wire enums, so the API, the database and resolution share one set.
-pub use homelabcmd_protocol::ssh::{CredentialScope as Scope, CredentialType};
+pub use homelabcmd_protocol::ssh::{CredentialScope, CredentialType, SshKeyType};
 
 /// Scope of one credential type given which types are stored per machine
 /// and globally.
@@ -17,13 +17,13 @@ pub fn scope_of(
     t: CredentialType,
     per_server: &[CredentialType],
     global: &[CredentialType],
-) -> Scope {
+) -> CredentialScope {
     if per_server.contains(&t) {
-        Scope::PerServer
+        CredentialScope::PerServer
     } else if global.contains(&t) {
-        Scope::Global
+        CredentialScope::Global
     } else {
-        Scope::None
+        CredentialScope::None
     }
 }
 
@@ -248,7 +248,7 @@ pub fn resolve(i: ResolveInputs) -> Result<SshTarget, ResolveError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInfo {
     /// `ED25519`, `RSA`, `ECDSA` (as the contract shows it).
-    pub key_type: String,
+    pub key_type: SshKeyType,
     /// `SHA256:...` as `ssh-keygen -l` prints it.
     pub fingerprint: String,
     /// One-line OpenSSH public key.
@@ -279,9 +279,9 @@ pub fn inspect_private_key(text: &str) -> Result<KeyInfo, KeyError> {
     let key =
         ssh_key::PrivateKey::from_openssh(text).map_err(|e| KeyError::Invalid(e.to_string()))?;
     let key_type = match key.algorithm() {
-        ssh_key::Algorithm::Ed25519 => "ED25519",
-        ssh_key::Algorithm::Rsa { .. } => "RSA",
-        ssh_key::Algorithm::Ecdsa { .. } => "ECDSA",
+        ssh_key::Algorithm::Ed25519 => SshKeyType::Ed25519,
+        ssh_key::Algorithm::Rsa { .. } => SshKeyType::Rsa,
+        ssh_key::Algorithm::Ecdsa { .. } => SshKeyType::Ecdsa,
         other => return Err(KeyError::Unsupported(other.as_str().to_owned())),
     };
     let public_key = key
@@ -289,7 +289,7 @@ pub fn inspect_private_key(text: &str) -> Result<KeyInfo, KeyError> {
         .to_openssh()
         .map_err(|e| KeyError::Invalid(e.to_string()))?;
     Ok(KeyInfo {
-        key_type: key_type.to_owned(),
+        key_type,
         fingerprint: key.fingerprint(ssh_key::HashAlg::Sha256).to_string(),
         public_key,
         encrypted: key.is_encrypted(),
@@ -502,10 +502,16 @@ mod tests {
         use CredentialType::*;
         assert_eq!(
             scope_of(SshPassword, &[SshPassword], &[SshPassword]),
-            Scope::PerServer
+            CredentialScope::PerServer
         );
-        assert_eq!(scope_of(SshPassword, &[], &[SshPassword]), Scope::Global);
-        assert_eq!(scope_of(SudoPassword, &[SshPassword], &[]), Scope::None);
+        assert_eq!(
+            scope_of(SshPassword, &[], &[SshPassword]),
+            CredentialScope::Global
+        );
+        assert_eq!(
+            scope_of(SudoPassword, &[SshPassword], &[]),
+            CredentialScope::None
+        );
         assert_eq!("ssh_private_key".parse(), Ok(SshPrivateKey));
         assert!("password".parse::<CredentialType>().is_err());
     }
@@ -513,7 +519,7 @@ mod tests {
     #[test]
     fn keys_are_inspected_for_type_and_fingerprint() {
         let info = inspect_private_key(ED25519_KEY).unwrap();
-        assert_eq!(info.key_type, "ED25519");
+        assert_eq!(info.key_type, SshKeyType::Ed25519);
         assert!(
             info.fingerprint.starts_with("SHA256:"),
             "{}",
@@ -523,8 +529,14 @@ mod tests {
         let expected_pub: Vec<&str> = ED25519_PUB.split_whitespace().take(2).collect();
         let got_pub: Vec<&str> = info.public_key.split_whitespace().take(2).collect();
         assert_eq!(got_pub, expected_pub);
-        assert_eq!(inspect_private_key(RSA_KEY).unwrap().key_type, "RSA");
-        assert_eq!(inspect_private_key(ECDSA_KEY).unwrap().key_type, "ECDSA");
+        assert_eq!(
+            inspect_private_key(RSA_KEY).unwrap().key_type,
+            SshKeyType::Rsa
+        );
+        assert_eq!(
+            inspect_private_key(ECDSA_KEY).unwrap().key_type,
+            SshKeyType::Ecdsa
+        );
         assert!(inspect_private_key(ED25519_ENCRYPTED).unwrap().encrypted);
     }
 

@@ -68,6 +68,62 @@ pub enum PathState {
     Absent = "absent",
 }
 
+/// What part of a pack a mismatch belongs to.
+#[derive(PartialOrd, Ord)]
+pub enum ItemCategory {
+    /// Files and (extension) directories.
+    Files = "files",
+    /// Packages.
+    Packages = "packages",
+    /// Settings.
+    Settings = "settings",
+    /// (extension) Services.
+    Services = "services",
+    /// (extension) The check report as a whole (truncated, malformed), not
+    /// one item.
+    Report = "report",
+}
+
+/// What kind of item an apply or removal step is about.
+pub enum ItemType {
+    /// A managed file.
+    File = "file",
+    /// (extension) A managed directory.
+    Directory = "directory",
+    /// A package.
+    Package = "package",
+    /// A setting.
+    Setting = "setting",
+    /// (extension) A systemd unit.
+    Service = "service",
+}
+
+/// What kind of filesystem object a path is, or should be.
+pub enum FileType {
+    /// A regular file (or a symlink to one).
+    File = "file",
+    /// A directory (or a symlink to one).
+    Directory = "directory",
+    /// A symlink whose target does not exist.
+    Symlink = "symlink",
+    /// Anything else: a socket, a device, a FIFO.
+    Other = "other",
+}
+
+/// What removing a pack did to one item.
+pub enum RemoveAction {
+    /// A file was deleted, or replaced by its backup (see `backup_path`).
+    Deleted = "deleted",
+    /// Left alone: a package, a file already gone, a config file without
+    /// a backup.
+    Skipped = "skipped",
+    /// A setting was removed (an environment variable, a config file put
+    /// back from its backup).
+    Removed = "removed",
+    /// It could not be done: see `error`.
+    Failed = "failed",
+}
+
 /// Where a setting's value is read from.
 pub enum SettingType {
     /// `key` is an environment variable of the login environment.
@@ -293,7 +349,7 @@ pub struct MismatchExpected {
     pub owner: Option<String>,
     /// (extension) `file` or `directory`.
     #[serde(default)]
-    pub file_type: Option<String>,
+    pub file_type: Option<FileType>,
     /// (extension) Service enabled at boot.
     #[serde(default)]
     pub enabled: Option<bool>,
@@ -322,7 +378,7 @@ pub struct MismatchActual {
     pub owner: Option<String>,
     /// (extension) `file`, `directory`, `symlink` or `other`.
     #[serde(default)]
-    pub file_type: Option<String>,
+    pub file_type: Option<FileType>,
     /// (extension) Service enabled at boot.
     #[serde(default)]
     pub enabled: Option<bool>,
@@ -398,8 +454,9 @@ pub struct DiffMismatchItem {
     /// Kind of difference.
     #[serde(rename = "type")]
     pub kind: MismatchType,
-    /// `files`, `packages`, `settings` or (extension) `services`.
-    pub category: String,
+    /// `files`, `packages`, `settings`; extensions: `services`, and
+    /// `report` for a check report that could not be read as a whole.
+    pub category: ItemCategory,
     /// File path, package name, setting key or service name.
     pub item: String,
     /// What the pack wants.
@@ -575,7 +632,7 @@ pub struct DryRunServiceItem {
 /// (extension) A difference apply leaves to the operator.
 pub struct DryRunManualItem {
     /// `file`, `directory`, `package`, `setting` or `service`.
-    pub item_type: String,
+    pub item_type: ItemType,
     /// Path, package, key or unit.
     pub item: String,
     /// Why, and what to do.
@@ -634,7 +691,7 @@ pub struct ApplyItemResult {
     pub error: Option<String>,
     /// (extension) `file`, `directory`, `package`, `setting` or `service`.
     #[serde(default)]
-    pub item_type: Option<String>,
+    pub item_type: Option<ItemType>,
     /// (extension) Where the replaced file was saved.
     #[serde(default)]
     pub backup_path: Option<String>,
@@ -745,10 +802,10 @@ pub struct RemoveItemResult {
     /// Path, package name or setting key.
     pub item: String,
     /// `file`, `package` or `setting`.
-    pub item_type: String,
+    pub item_type: ItemType,
     /// `deleted` (a file: removed, or replaced by its backup when
     /// `backup_path` is set), `skipped`, `removed` (a setting) or `failed`.
-    pub action: String,
+    pub action: RemoveAction,
     /// Whether it succeeded.
     pub success: bool,
     /// The backup restored, for files.

@@ -35,6 +35,16 @@ pub enum CredentialScope {
     None = "none",
 }
 
+/// Algorithm of an uploaded SSH key.
+pub enum SshKeyType {
+    /// Ed25519.
+    Ed25519 = "ED25519",
+    /// RSA, any size.
+    Rsa = "RSA",
+    /// ECDSA on a NIST curve.
+    Ecdsa = "ECDSA",
+}
+
 /// How an audited operation ended.
 pub enum AuditOutcome {
     /// Passed the catalog and is about to run.
@@ -186,7 +196,7 @@ pub struct SSHKeyMetadata {
     pub name: String,
     /// `ED25519`, `RSA` or `ECDSA`.
     #[serde(rename = "type")]
-    pub key_type: String,
+    pub key_type: SshKeyType,
     /// `SHA256:...` fingerprint.
     pub fingerprint: String,
     /// When it was uploaded.

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::str::FromStr as _;
 
 use homelabcmd_protocol::packs::{
-    DiffMismatchItem, MismatchActual, MismatchExpected, MismatchType,
+    DiffMismatchItem, FileType, ItemCategory, MismatchActual, MismatchExpected, MismatchType,
 };
 use sha2::{Digest as _, Sha256};
 
@@ -15,7 +15,7 @@ use super::loader::ResolvedPack;
 use super::model::{
     DirItem, FileItem, Owner, PackageItem, PathState, ServiceItem, SettingItem, SettingType,
 };
-use super::report::{PathKind, PathObs, PkgObs, Report, SvcObs};
+use super::report::{PathObs, PkgObs, Report, SvcObs};
 use super::template::{self, Facts};
 
 /// sha256 of `bytes`, lowercase hex.
@@ -45,7 +45,7 @@ impl Out {
     fn push(
         &mut self,
         kind: MismatchType,
-        category: &str,
+        category: ItemCategory,
         item: &str,
         expected: MismatchExpected,
         actual: MismatchActual,
@@ -53,7 +53,7 @@ impl Out {
     ) {
         self.0.push(DiffMismatchItem {
             kind,
-            category: category.to_string(),
+            category,
             item: item.to_string(),
             expected,
             actual,
@@ -61,7 +61,7 @@ impl Out {
         });
     }
 
-    fn error(&mut self, category: &str, item: &str, message: impl Into<String>) {
+    fn error(&mut self, category: ItemCategory, item: &str, message: impl Into<String>) {
         self.push(
             MismatchType::CheckError,
             category,
@@ -109,13 +109,13 @@ pub fn compare(pack: &ResolvedPack, report: &Report) -> Comparison {
         compare_service(&mut out, v, obs.as_ref());
     }
     for e in &report.errors {
-        out.error("report", "check report", e.clone());
+        out.error(ItemCategory::Report, "check report", e.clone());
     }
-    let mismatched: BTreeSet<(&str, &str)> = out
+    let mismatched: BTreeSet<(ItemCategory, &str)> = out
         .0
         .iter()
-        .filter(|m| m.category != "report")
-        .map(|m| (m.category.as_str(), m.item.as_str()))
+        .filter(|m| m.category != ItemCategory::Report)
+        .map(|m| (m.category, m.item.as_str()))
         .collect();
     Comparison {
         mismatched_items: mismatched.len(),
@@ -129,18 +129,22 @@ pub fn compare(pack: &ResolvedPack, report: &Report) -> Comparison {
 fn compare_package(out: &mut Out, p: &PackageItem, obs: Option<&PkgObs>) {
     let name = p.name.as_str();
     let Some(obs) = obs else {
-        out.error("packages", name, NO_LINE);
+        out.error(ItemCategory::Packages, name, NO_LINE);
         return;
     };
     if obs.status == "no-dpkg" {
-        out.error("packages", name, "dpkg-query is not available on the host");
+        out.error(
+            ItemCategory::Packages,
+            name,
+            "dpkg-query is not available on the host",
+        );
         return;
     }
     let min = p.min_version.as_ref().map(|v| v.as_str().to_string());
     if obs.status != "installed" {
         out.push(
             MismatchType::MissingPackage,
-            "packages",
+            ItemCategory::Packages,
             name,
             MismatchExpected {
                 installed: Some(true),
@@ -166,7 +170,7 @@ fn compare_package(out: &mut Out, p: &PackageItem, obs: Option<&PkgObs>) {
                 if have_v < min_v {
                     out.push(
                         MismatchType::WrongVersion,
-                        "packages",
+                        ItemCategory::Packages,
                         name,
                         MismatchExpected {
                             installed: Some(true),
@@ -183,7 +187,7 @@ fn compare_package(out: &mut Out, p: &PackageItem, obs: Option<&PkgObs>) {
                 }
             }
             _ => out.error(
-                "packages",
+                ItemCategory::Packages,
                 name,
                 format!("installed version `{have}` is not a Debian version"),
             ),
@@ -196,11 +200,15 @@ fn compare_package(out: &mut Out, p: &PackageItem, obs: Option<&PkgObs>) {
 fn compare_service(out: &mut Out, v: &ServiceItem, obs: Option<&SvcObs>) {
     let name = v.name.as_str();
     let Some(obs) = obs else {
-        out.error("services", name, NO_LINE);
+        out.error(ItemCategory::Services, name, NO_LINE);
         return;
     };
     if obs.enabled == "no-systemd" {
-        out.error("services", name, "systemctl is not available on the host");
+        out.error(
+            ItemCategory::Services,
+            name,
+            "systemctl is not available on the host",
+        );
         return;
     }
     let enabled = matches!(
@@ -213,7 +221,7 @@ fn compare_service(out: &mut Out, v: &ServiceItem, obs: Option<&SvcObs>) {
     if bad_enabled || bad_running {
         out.push(
             MismatchType::WrongService,
-            "services",
+            ItemCategory::Services,
             name,
             MismatchExpected {
                 enabled: v.enabled,
@@ -262,7 +270,7 @@ fn compare_attrs(
     {
         out.push(
             MismatchType::WrongPermissions,
-            "files",
+            ItemCategory::Files,
             item,
             MismatchExpected {
                 mode: Some(want.to_string()),
@@ -281,7 +289,7 @@ fn compare_attrs(
         if !owner_matches(&want, have) {
             out.push(
                 MismatchType::WrongOwner,
-                "files",
+                ItemCategory::Files,
                 item,
                 MismatchExpected {
                     owner: Some(want),
@@ -298,28 +306,28 @@ fn compare_attrs(
 }
 
 /// Something of another kind (a directory, a symlink, ...) is at the path.
-fn wrong_type(out: &mut Out, item: &str, want: &str, kind: PathKind) {
+fn wrong_type(out: &mut Out, item: &str, want: FileType, kind: FileType) {
     out.push(
         MismatchType::WrongType,
-        "files",
+        ItemCategory::Files,
         item,
         MismatchExpected {
-            file_type: Some(want.into()),
+            file_type: Some(want),
             ..Default::default()
         },
         MismatchActual {
             exists: Some(true),
-            file_type: Some(kind.as_str().into()),
+            file_type: Some(kind),
             ..Default::default()
         },
         None,
     );
 }
 
-fn unexpected(out: &mut Out, item: &str, kind: PathKind) {
+fn unexpected(out: &mut Out, item: &str, kind: FileType) {
     out.push(
         MismatchType::UnexpectedFile,
-        "files",
+        ItemCategory::Files,
         item,
         MismatchExpected {
             exists: Some(false),
@@ -327,7 +335,7 @@ fn unexpected(out: &mut Out, item: &str, kind: PathKind) {
         },
         MismatchActual {
             exists: Some(true),
-            file_type: Some(kind.as_str().to_string()),
+            file_type: Some(kind),
             ..Default::default()
         },
         None,
@@ -343,7 +351,7 @@ fn compare_file(
 ) {
     let item = f.path.as_str();
     let Some(obs) = obs else {
-        out.error("files", item, NO_LINE);
+        out.error(ItemCategory::Files, item, NO_LINE);
         return;
     };
     let expected_text = expected_content(f, pack, facts);
@@ -357,7 +365,7 @@ fn compare_file(
         (PathState::Absent, PathObs::Present { kind, .. }) => unexpected(out, item, *kind),
         (PathState::Present, PathObs::Missing) => out.push(
             MismatchType::MissingFile,
-            "files",
+            ItemCategory::Files,
             item,
             MismatchExpected {
                 exists: Some(true),
@@ -382,8 +390,8 @@ fn compare_file(
                 unreadable,
             },
         ) => {
-            if has_content && *kind != PathKind::File {
-                wrong_type(out, item, "file", *kind);
+            if has_content && *kind != FileType::File {
+                wrong_type(out, item, FileType::File, *kind);
                 return;
             }
             compare_attrs(
@@ -397,7 +405,11 @@ fn compare_file(
             );
             let Some(want) = expected_hash else { return };
             if *unreadable {
-                out.error("files", item, "the file is not readable by the SSH user");
+                out.error(
+                    ItemCategory::Files,
+                    item,
+                    "the file is not readable by the SSH user",
+                );
                 return;
             }
             if sha256.as_deref() == Some(want.as_str()) {
@@ -412,7 +424,7 @@ fn compare_file(
             };
             out.push(
                 MismatchType::WrongContent,
-                "files",
+                ItemCategory::Files,
                 item,
                 MismatchExpected {
                     hash: Some(want),
@@ -431,7 +443,7 @@ fn compare_file(
 fn compare_dir(out: &mut Out, d: &DirItem, obs: Option<&PathObs>, facts: &Facts) {
     let item = d.path.as_str();
     let Some(obs) = obs else {
-        out.error("files", item, NO_LINE);
+        out.error(ItemCategory::Files, item, NO_LINE);
         return;
     };
     match (d.state, obs) {
@@ -439,12 +451,12 @@ fn compare_dir(out: &mut Out, d: &DirItem, obs: Option<&PathObs>, facts: &Facts)
         (PathState::Absent, PathObs::Present { kind, .. }) => unexpected(out, item, *kind),
         (PathState::Present, PathObs::Missing) => out.push(
             MismatchType::MissingFile,
-            "files",
+            ItemCategory::Files,
             item,
             MismatchExpected {
                 exists: Some(true),
                 mode: d.mode.map(|m| m.to_string()),
-                file_type: Some("directory".into()),
+                file_type: Some(FileType::Directory),
                 ..Default::default()
             },
             MismatchActual {
@@ -459,8 +471,8 @@ fn compare_dir(out: &mut Out, d: &DirItem, obs: Option<&PathObs>, facts: &Facts)
                 kind, mode, owner, ..
             },
         ) => {
-            if *kind != PathKind::Directory {
-                wrong_type(out, item, "directory", *kind);
+            if *kind != FileType::Directory {
+                wrong_type(out, item, FileType::Directory, *kind);
                 return;
             }
             compare_attrs(
@@ -532,14 +544,14 @@ pub fn env_value(raw: &[u8]) -> Result<Option<String>, String> {
 fn compare_setting(out: &mut Out, s: &SettingItem, obs: Option<&Option<Vec<u8>>>) {
     let item = s.key.as_str();
     let Some(obs) = obs else {
-        out.error("settings", item, NO_LINE);
+        out.error(ItemCategory::Settings, item, NO_LINE);
         return;
     };
     let actual: Option<String> = match (s.kind, obs) {
         (SettingType::EnvVar, Some(raw)) => match env_value(raw) {
             Ok(v) => v,
             Err(e) => {
-                out.error("settings", item, e);
+                out.error(ItemCategory::Settings, item, e);
                 return;
             }
         },
@@ -552,7 +564,7 @@ fn compare_setting(out: &mut Out, s: &SettingItem, obs: Option<&Option<Vec<u8>>>
     if actual.as_deref() != Some(s.expected.as_str()) {
         out.push(
             MismatchType::WrongSetting,
-            "settings",
+            ItemCategory::Settings,
             item,
             MismatchExpected {
                 value: Some(s.expected.clone()),
@@ -599,7 +611,7 @@ mod tests {
 
     fn file(mode: u32, owner: &str, content: &str) -> Option<PathObs> {
         Some(PathObs::Present {
-            kind: PathKind::File,
+            kind: FileType::File,
             mode: Some(mode),
             owner: Some(owner.into()),
             sha256: Some(sha256_hex(content.as_bytes())),
@@ -625,7 +637,7 @@ mod tests {
                 file(0o600, "alice:alice", "host nas user alice\n"),
                 Some(PathObs::Missing),
                 Some(PathObs::Present {
-                    kind: PathKind::Directory,
+                    kind: FileType::Directory,
                     mode: Some(0o775),
                     owner: Some("alice:alice".into()),
                     sha256: None,
@@ -634,7 +646,7 @@ mod tests {
                 }),
             ],
             directories: vec![Some(PathObs::Present {
-                kind: PathKind::Directory,
+                kind: FileType::Directory,
                 mode: Some(0o755),
                 owner: Some("alice:alice".into()),
                 sha256: None,
@@ -678,8 +690,8 @@ mod tests {
         );
         assert_eq!(c.mismatches[0].actual.exists, Some(false));
         assert_eq!(
-            c.mismatches[2].expected.file_type.as_deref(),
-            Some("directory")
+            c.mismatches[2].expected.file_type,
+            Some(FileType::Directory)
         );
         assert_eq!(c.mismatched_items, 3);
     }
@@ -692,7 +704,7 @@ mod tests {
         let c = compare(&p, &r);
         assert_eq!(kinds(&c), [(MismatchType::WrongContent, "~/.a")]);
         let m = &c.mismatches[0];
-        assert_eq!(m.category, "files");
+        assert_eq!(m.category, ItemCategory::Files);
         assert_eq!(
             m.actual.hash.as_deref(),
             Some(sha256_hex(b"one\nTWO\nthree\n").as_str())
@@ -716,7 +728,7 @@ mod tests {
         // Binary content: no diff, still a mismatch.
         let mut r = files_report();
         r.files[0] = Some(PathObs::Present {
-            kind: PathKind::File,
+            kind: FileType::File,
             mode: Some(0o644),
             owner: Some("alice:alice".into()),
             sha256: Some(sha256_hex(&[0xff, 0x00])),
@@ -792,7 +804,7 @@ mod tests {
             Some("2.39.2-1.1")
         );
         assert_eq!(c.mismatches[1].actual.installed, Some(false));
-        assert_eq!(c.mismatches[1].category, "packages");
+        assert_eq!(c.mismatches[1].category, ItemCategory::Packages);
     }
 
     #[test]

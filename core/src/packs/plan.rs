@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use homelabcmd_protocol::packs::{
     ApplyPreviewResponse, DiffMismatchItem, DryRunFileItem, DryRunManualItem, DryRunPackageItem,
-    DryRunPathItem, DryRunServiceItem, DryRunSettingItem, MismatchType,
+    DryRunPathItem, DryRunServiceItem, DryRunSettingItem, FileType, ItemCategory, ItemType,
+    MismatchType,
 };
 
 use super::compare::{Comparison, expected_content, sha256_hex};
@@ -83,7 +84,7 @@ pub enum Step {
     },
     /// Something the hub cannot change; reported, never attempted.
     Manual {
-        item_type: &'static str,
+        item_type: ItemType,
         item: String,
         reason: String,
     },
@@ -113,19 +114,22 @@ impl Step {
 
     /// The items the step reports on: (item type, item). A package step
     /// covers each of its packages.
-    pub fn items(&self) -> Vec<(&'static str, String)> {
+    pub fn items(&self) -> Vec<(ItemType, String)> {
         match self {
             Step::WriteFile {
                 setting: Some((key, _)),
                 ..
-            } => vec![("setting", key.clone())],
+            } => vec![(ItemType::Setting, key.clone())],
             Step::WriteFile { item, .. }
             | Step::SetAttrs { item, .. }
-            | Step::RemovePath { item, .. } => vec![("file", item.clone())],
-            Step::MakeDir { item, .. } => vec![("directory", item.clone())],
-            Step::InstallPackages(p) => p.iter().map(|p| ("package", p.name.clone())).collect(),
-            Step::SetEnv { key, .. } => vec![("setting", key.clone())],
-            Step::Service { name, .. } => vec![("service", name.clone())],
+            | Step::RemovePath { item, .. } => vec![(ItemType::File, item.clone())],
+            Step::MakeDir { item, .. } => vec![(ItemType::Directory, item.clone())],
+            Step::InstallPackages(p) => p
+                .iter()
+                .map(|p| (ItemType::Package, p.name.clone()))
+                .collect(),
+            Step::SetEnv { key, .. } => vec![(ItemType::Setting, key.clone())],
+            Step::Service { name, .. } => vec![(ItemType::Service, name.clone())],
             Step::Manual {
                 item_type, item, ..
             } => vec![(*item_type, item.clone())],
@@ -255,14 +259,14 @@ pub fn set_config_line(text: &str, key: &str, value: &str) -> String {
 
 /// The check's mismatches, grouped per (category, item) so each pack item
 /// finds its own.
-struct MismatchIndex<'a>(BTreeMap<(&'a str, &'a str), Vec<&'a DiffMismatchItem>>);
+struct MismatchIndex<'a>(BTreeMap<(ItemCategory, &'a str), Vec<&'a DiffMismatchItem>>);
 
 impl<'a> MismatchIndex<'a> {
     fn new(verdict: &'a Comparison) -> Self {
-        let mut by_item: BTreeMap<(&str, &str), Vec<&DiffMismatchItem>> = BTreeMap::new();
+        let mut by_item: BTreeMap<(ItemCategory, &str), Vec<&DiffMismatchItem>> = BTreeMap::new();
         for m in &verdict.mismatches {
             by_item
-                .entry((m.category.as_str(), m.item.as_str()))
+                .entry((m.category, m.item.as_str()))
                 .or_default()
                 .push(m);
         }
@@ -270,7 +274,7 @@ impl<'a> MismatchIndex<'a> {
     }
 
     /// The mismatches of one item; empty when it is compliant.
-    fn of(&self, category: &str, item: &str) -> Vec<&'a DiffMismatchItem> {
+    fn of(&self, category: ItemCategory, item: &str) -> Vec<&'a DiffMismatchItem> {
         self.0.get(&(category, item)).cloned().unwrap_or_default()
     }
 }
@@ -293,9 +297,8 @@ fn manual_reason(ms: &[&DiffMismatchItem]) -> Option<String> {
             "a {} is where the pack wants a {}: move it away by hand",
             m.actual
                 .file_type
-                .as_deref()
-                .unwrap_or("different kind of file"),
-            m.expected.file_type.as_deref().unwrap_or("file")
+                .map_or("different kind of file", FileType::as_str),
+            m.expected.file_type.unwrap_or(FileType::File)
         )),
         _ => None,
     })
@@ -314,7 +317,7 @@ struct PlanSteps {
 }
 
 impl PlanSteps {
-    fn manual(&mut self, item_type: &'static str, item: &str, reason: String) {
+    fn manual(&mut self, item_type: ItemType, item: &str, reason: String) {
         self.manual.push(Step::Manual {
             item_type,
             item: item.into(),
@@ -373,7 +376,7 @@ fn attrs_step(
 fn plan_directories(dirs: &[DirItem], ix: &MismatchIndex, facts: &Facts, out: &mut PlanSteps) {
     for d in dirs {
         let item = d.path.as_str();
-        let ms = ix.of("files", item);
+        let ms = ix.of(ItemCategory::Files, item);
         if ms.is_empty() {
             continue;
         }
@@ -381,7 +384,7 @@ fn plan_directories(dirs: &[DirItem], ix: &MismatchIndex, facts: &Facts, out: &m
         let path = absolute(item, &facts.home);
         let sudo = sudo_for(item, owner.as_deref(), facts);
         if let Some(reason) = manual_reason(&ms) {
-            out.manual("directory", item, reason);
+            out.manual(ItemType::Directory, item, reason);
         } else if has(&ms, MismatchType::UnexpectedFile) {
             out.files.push(Step::RemovePath {
                 item: item.into(),
@@ -408,7 +411,7 @@ fn plan_directories(dirs: &[DirItem], ix: &MismatchIndex, facts: &Facts, out: &m
 fn plan_files(pack: &ResolvedPack, ix: &MismatchIndex, facts: &Facts, out: &mut PlanSteps) {
     for f in &pack.items.files {
         let item = f.path.as_str();
-        let ms = ix.of("files", item);
+        let ms = ix.of(ItemCategory::Files, item);
         if ms.is_empty() {
             continue;
         }
@@ -416,7 +419,7 @@ fn plan_files(pack: &ResolvedPack, ix: &MismatchIndex, facts: &Facts, out: &mut 
         let path = absolute(item, &facts.home);
         let sudo = sudo_for(item, owner.as_deref(), facts);
         if let Some(reason) = manual_reason(&ms) {
-            out.manual("file", item, reason);
+            out.manual(ItemType::File, item, reason);
         } else if has(&ms, MismatchType::UnexpectedFile) {
             out.files.push(Step::RemovePath {
                 item: item.into(),
@@ -426,7 +429,7 @@ fn plan_files(pack: &ResolvedPack, ix: &MismatchIndex, facts: &Facts, out: &mut 
         } else if has(&ms, MismatchType::MissingFile) || has(&ms, MismatchType::WrongContent) {
             match write_file_step(f, pack, facts, &ms, path, owner, sudo) {
                 Ok(step) => out.files.push(step),
-                Err(reason) => out.manual("file", item, reason),
+                Err(reason) => out.manual(ItemType::File, item, reason),
             }
         } else {
             out.files
@@ -481,12 +484,12 @@ fn plan_packages(packages: &[PackageItem], ix: &MismatchIndex, out: &mut PlanSte
     let mut to_install = Vec::new();
     for p in packages {
         let name = p.name.as_str();
-        let ms = ix.of("packages", name);
+        let ms = ix.of(ItemCategory::Packages, name);
         if ms.is_empty() {
             continue;
         }
         if let Some(reason) = manual_reason(&ms) {
-            out.manual("package", name, reason);
+            out.manual(ItemType::Package, name, reason);
             continue;
         }
         to_install.push(PlannedPackage {
@@ -522,12 +525,12 @@ fn plan_settings(pack: &ResolvedPack, report: &Report, ix: &MismatchIndex, out: 
         .collect();
     for (i, s) in items.settings.iter().enumerate() {
         let key = s.key.as_str();
-        let ms = ix.of("settings", key);
+        let ms = ix.of(ItemCategory::Settings, key);
         if ms.is_empty() {
             continue;
         }
         if let Some(reason) = manual_reason(&ms) {
-            out.manual("setting", key, reason);
+            out.manual(ItemType::Setting, key, reason);
             continue;
         }
         match s.kind {
@@ -536,7 +539,7 @@ fn plan_settings(pack: &ResolvedPack, report: &Report, ix: &MismatchIndex, out: 
                 value: s.expected.clone(),
             }),
             SettingType::Command => out.manual(
-                "setting",
+                ItemType::Setting,
                 key,
                 format!(
                     "`{key}` is read from a command; set it on the host to `{}`",
@@ -548,7 +551,7 @@ fn plan_settings(pack: &ResolvedPack, report: &Report, ix: &MismatchIndex, out: 
                 if managed_files.contains(&file) {
                     if !files_written.iter().any(|w| w == file.as_str()) {
                         out.manual(
-                            "setting",
+                            ItemType::Setting,
                             key,
                             format!(
                                 "the pack's own content for {file} does not set `{key}` to `{}`",
@@ -562,7 +565,7 @@ fn plan_settings(pack: &ResolvedPack, report: &Report, ix: &MismatchIndex, out: 
                 let seen = report.settings.get(i).cloned().flatten().flatten();
                 match config_edit_step(s, file, seen, &report.facts) {
                     Ok(step) => out.settings.push(step),
-                    Err(reason) => out.manual("setting", key, reason),
+                    Err(reason) => out.manual(ItemType::Setting, key, reason),
                 }
             }
         }
@@ -612,12 +615,12 @@ fn config_edit_step(
 fn plan_services(services: &[ServiceItem], ix: &MismatchIndex, out: &mut PlanSteps) {
     for v in services {
         let name = v.name.as_str();
-        let ms = ix.of("services", name);
+        let ms = ix.of(ItemCategory::Services, name);
         if ms.is_empty() {
             continue;
         }
         if let Some(reason) = manual_reason(&ms) {
-            out.manual("service", name, reason);
+            out.manual(ItemType::Service, name, reason);
             continue;
         }
         let m = ms[0];
@@ -754,7 +757,7 @@ impl PreviewItems {
                 item,
                 reason,
             } => self.manual.push(DryRunManualItem {
-                item_type: item_type.to_string(),
+                item_type: *item_type,
                 item: item.clone(),
                 reason: reason.clone(),
             }),
@@ -922,7 +925,7 @@ mod tests {
     use super::*;
     use crate::packs::compare::compare;
     use crate::packs::loader::test_pack;
-    use crate::packs::report::{PathKind, PathObs, PkgObs, SvcObs};
+    use crate::packs::report::{PathObs, PkgObs, SvcObs};
 
     fn facts() -> Facts {
         Facts {
@@ -941,7 +944,7 @@ mod tests {
         }
     }
 
-    fn present(kind: PathKind, mode: u32, owner: &str, content: Option<&str>) -> Option<PathObs> {
+    fn present(kind: FileType, mode: u32, owner: &str, content: Option<&str>) -> Option<PathObs> {
         Some(PathObs::Present {
             kind,
             mode: Some(mode),
@@ -953,11 +956,11 @@ mod tests {
     }
 
     fn file(content: &str) -> Option<PathObs> {
-        present(PathKind::File, 0o644, "alice:alice", Some(content))
+        present(FileType::File, 0o644, "alice:alice", Some(content))
     }
 
     fn dir(mode: u32) -> Option<PathObs> {
-        present(PathKind::Directory, mode, "alice:alice", None)
+        present(FileType::Directory, mode, "alice:alice", None)
     }
 
     fn missing() -> Option<PathObs> {
@@ -1152,7 +1155,7 @@ mod tests {
                 name: "a symlink where a file should be is left to a hand",
                 items: "  files:\n    - path: ~/a\n      content: \"a\\n\"\n",
                 report: Report {
-                    files: vec![present(PathKind::BrokenLink, 0o777, "alice:alice", None)],
+                    files: vec![present(FileType::Symlink, 0o777, "alice:alice", None)],
                     ..report()
                 },
                 steps: &[
@@ -1175,7 +1178,7 @@ mod tests {
                 items: "  files:\n    - path: ~/a\n      content: \"a\\n\"\n",
                 report: Report {
                     files: vec![Some(PathObs::Present {
-                        kind: PathKind::File,
+                        kind: FileType::File,
                         mode: Some(0o644),
                         owner: Some("alice:alice".into()),
                         sha256: None,
@@ -1192,7 +1195,7 @@ mod tests {
                 report: Report {
                     files: vec![
                         Some(PathObs::Present {
-                            kind: PathKind::File,
+                            kind: FileType::File,
                             mode: Some(0o600),
                             owner: Some("root:root".into()),
                             sha256: None,
@@ -1317,7 +1320,7 @@ mod tests {
                 report: Report {
                     files: vec![
                         missing(),
-                        present(PathKind::Other, 0o600, "alice:alice", None),
+                        present(FileType::Other, 0o600, "alice:alice", None),
                     ],
                     directories: vec![missing()],
                     packages: vec![pkg("not-installed", None), None],
@@ -1421,7 +1424,7 @@ mod tests {
         }
     }
 
-    fn manual(item_type: &'static str, item: &str) -> Step {
+    fn manual(item_type: ItemType, item: &str) -> Step {
         Step::Manual {
             item_type,
             item: item.into(),
@@ -1602,7 +1605,7 @@ mod tests {
             },
             PreviewCase {
                 name: "only manual items",
-                steps: vec![manual("file", "~/link")],
+                steps: vec![manual(ItemType::File, "~/link")],
                 lines: &["manual file ~/link: by hand"],
                 summary: "Nothing to change: the machine already matches the pack; 1 item needs a manual fix",
             },
@@ -1639,8 +1642,8 @@ mod tests {
                         enable: Some(false),
                         start: None,
                     },
-                    manual("setting", "timezone"),
-                    manual("service", "ssh"),
+                    manual(ItemType::Setting, "timezone"),
+                    manual(ItemType::Service, "ssh"),
                 ],
                 lines: &[
                     "create_file ~/d/a [0600]: Create (1 line)",
@@ -1682,7 +1685,7 @@ mod tests {
                     package("jq", None, false),
                     package("vim", None, false),
                 ]),
-                manual("file", "~/x"),
+                manual(ItemType::File, "~/x"),
             ],
         };
         let p = preview("s", &test_pack("name: T\n"), &todo);

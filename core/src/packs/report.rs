@@ -23,33 +23,16 @@ pub const HEADER: &str = "HLC-PACK-CHECK 1";
 /// Last line of a complete report.
 pub const FOOTER: &str = "END";
 
-/// What kind of filesystem object a path is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathKind {
-    File,
-    Directory,
-    /// A symlink whose target does not exist.
-    BrokenLink,
-    Other,
-}
-
-impl PathKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::File => "file",
-            Self::Directory => "directory",
-            Self::BrokenLink => "symlink",
-            Self::Other => "other",
-        }
-    }
-}
+/// What kind of filesystem object a path is: the wire enum (a `symlink`
+/// is one whose target does not exist; others report what they point to).
+pub use homelabcmd_protocol::packs::FileType;
 
 /// A path as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathObs {
     Missing,
     Present {
-        kind: PathKind,
+        kind: FileType,
         mode: Option<u32>,
         owner: Option<String>,
         /// sha256 hex of a readable regular file.
@@ -266,10 +249,10 @@ fn parse_path(tag: &str, f: &[&str]) -> Result<PathObs, String> {
         [_, _, "0"] => PathObs::Missing,
         [_, _, "1", kind, mode, owner, hash, content] => {
             let kind = match kind {
-                "f" => PathKind::File,
-                "d" => PathKind::Directory,
-                "l" => PathKind::BrokenLink,
-                "o" => PathKind::Other,
+                "f" => FileType::File,
+                "d" => FileType::Directory,
+                "l" => FileType::Symlink,
+                "o" => FileType::Other,
                 _ => return Err(format!("unknown file type `{}`", clip(kind))),
             };
             let mode = match mode {
@@ -341,7 +324,7 @@ END\n";
         assert_eq!(r.facts.hostname, "nas");
         assert!(matches!(
             &r.files[0],
-            Some(PathObs::Present { kind: PathKind::File, mode: Some(0o644), content: Some(c), .. }) if c.is_empty()
+            Some(PathObs::Present { kind: FileType::File, mode: Some(0o644), content: Some(c), .. }) if c.is_empty()
         ));
         assert_eq!(r.files[1], Some(PathObs::Missing));
         assert_eq!(

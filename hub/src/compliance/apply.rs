@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use homelabcmd_protocol::packs::{
     ApplyItemResult, ApplyPreviewResponse, ApplyRecheck, ApplyStatus, ApplyStatusResponse,
-    RemoveItemResult, RemovePreviewFileItem, RemovePreviewPackageItem, RemovePreviewResponse,
-    RemovePreviewSettingItem, RemoveResponse,
+    ItemType, RemoveAction, RemoveItemResult, RemovePreviewFileItem, RemovePreviewPackageItem,
+    RemovePreviewResponse, RemovePreviewSettingItem, RemoveResponse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -50,7 +50,7 @@ impl Progress {
 
     fn record(
         &mut self,
-        item_type: &str,
+        item_type: ItemType,
         item: String,
         action: String,
         r: Result<Option<String>, String>,
@@ -69,7 +69,7 @@ impl Progress {
             action: if success { action } else { "failed".into() },
             success,
             error,
-            item_type: Some(item_type.to_string()),
+            item_type: Some(item_type),
             backup_path,
         });
     }
@@ -392,11 +392,11 @@ pub fn removal(own: &Items, others: &[&ResolvedPack]) -> Removal {
 
 const NO_HOME: &str = "the host did not report the SSH user's home directory";
 
-fn failed_item(item: &str, item_type: &str, error: String) -> RemoveItemResult {
+fn failed_item(item: &str, item_type: ItemType, error: String) -> RemoveItemResult {
     RemoveItemResult {
         item: item.to_string(),
-        item_type: item_type.to_string(),
-        action: "failed".into(),
+        item_type,
+        action: RemoveAction::Failed,
         success: false,
         backup_path: None,
         note: None,
@@ -542,8 +542,8 @@ pub async fn remove(
         t.skipped += 1;
         t.items.push(RemoveItemResult {
             item: p.clone(),
-            item_type: "package".into(),
-            action: "skipped".into(),
+            item_type: ItemType::Package,
+            action: RemoveAction::Skipped,
             success: true,
             backup_path: None,
             note: Some(PACKAGE_NOTE.into()),
@@ -576,7 +576,7 @@ pub async fn remove(
 async fn remove_file(target: &RemoveTarget<'_>, home: &str, f: &str, t: &mut RemoveTally) {
     if f.starts_with("~/") && !home.starts_with('/') {
         t.failed += 1;
-        t.items.push(failed_item(f, "file", NO_HOME.into()));
+        t.items.push(failed_item(f, ItemType::File, NO_HOME.into()));
         return;
     }
     let path = plan::absolute(f, home);
@@ -594,25 +594,27 @@ async fn remove_file(target: &RemoveTarget<'_>, home: &str, f: &str, t: &mut Rem
     let success = error.is_none();
     // The contract's words: a restored file counts as deleted (its
     // backup_path says what came back); one already gone is skipped.
+    // `action` is the script's own word (or "failed" when it failed).
     let (action, note) = match action.as_str() {
         "restored" => (
-            "deleted",
+            RemoveAction::Deleted,
             Some("the file HomelabCmd replaced is back from its backup".to_string()),
         ),
-        "absent" => ("skipped", Some("already gone".to_string())),
-        "failed" => ("failed", None),
-        _ => ("deleted", None),
+        "absent" => (RemoveAction::Skipped, Some("already gone".to_string())),
+        "failed" => (RemoveAction::Failed, None),
+        _ => (RemoveAction::Deleted, None),
     };
     match action {
-        "deleted" => t.deleted += 1,
-        "skipped" => t.skipped += 1,
-        _ => t.failed += 1,
+        RemoveAction::Deleted => t.deleted += 1,
+        RemoveAction::Skipped => t.skipped += 1,
+        RemoveAction::Removed => t.removed += 1,
+        RemoveAction::Failed => t.failed += 1,
     }
     t.items.push(RemoveItemResult {
         item: f.to_string(),
-        item_type: "file".into(),
+        item_type: ItemType::File,
         note,
-        action: action.into(),
+        action,
         success,
         backup_path,
         error,
@@ -635,8 +637,12 @@ async fn remove_env_var(target: &RemoveTarget<'_>, k: &str, t: &mut RemoveTally)
     }
     t.items.push(RemoveItemResult {
         item: k.to_string(),
-        item_type: "setting".into(),
-        action: if success { "removed" } else { "failed" }.into(),
+        item_type: ItemType::Setting,
+        action: if success {
+            RemoveAction::Removed
+        } else {
+            RemoveAction::Failed
+        },
         success,
         backup_path: None,
         note: None,
@@ -655,7 +661,8 @@ async fn restore_config_file(
 ) {
     if file.starts_with("~/") && !home.starts_with('/') {
         t.failed += 1;
-        t.items.push(failed_item(k, "setting", NO_HOME.into()));
+        t.items
+            .push(failed_item(k, ItemType::Setting, NO_HOME.into()));
         return;
     }
     let step =
@@ -672,8 +679,12 @@ async fn restore_config_file(
             }
             RemoveItemResult {
                 item: k.to_string(),
-                item_type: "setting".into(),
-                action: if restored { "removed" } else { "skipped" }.into(),
+                item_type: ItemType::Setting,
+                action: if restored {
+                    RemoveAction::Removed
+                } else {
+                    RemoveAction::Skipped
+                },
                 success: true,
                 backup_path: apply_script::reported_backup(&out.stdout),
                 note: Some(if restored {
@@ -688,7 +699,7 @@ async fn restore_config_file(
             t.failed += 1;
             failed_item(
                 k,
-                "setting",
+                ItemType::Setting,
                 match other {
                     Ok(out) => failure_text(&out),
                     Err(e) => e.to_string(),
@@ -768,8 +779,13 @@ mod tests {
             items_total: 4,
             ..Progress::default()
         };
-        p.record("file", "~/a".into(), "created".into(), Ok(None));
-        p.record("file", "~/b".into(), "updated".into(), Err("boom".into()));
+        p.record(ItemType::File, "~/a".into(), "created".into(), Ok(None));
+        p.record(
+            ItemType::File,
+            "~/b".into(),
+            "updated".into(),
+            Err("boom".into()),
+        );
         let row = db::packs::ApplyRunRow {
             id: 7,
             server_id: "m".into(),
@@ -864,7 +880,7 @@ mod tests {
             .iter()
             .map(|i| {
                 (
-                    i.item_type.clone().unwrap_or_default(),
+                    i.item_type.map(|t| t.to_string()).unwrap_or_default(),
                     i.item.clone(),
                     i.action.clone(),
                     i.success,

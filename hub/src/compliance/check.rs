@@ -108,7 +108,7 @@ mod tests {
     fn stored_mismatches(row: &db::packs::CheckRow) -> Vec<(MismatchType, String, String)> {
         let ms: Vec<DiffMismatchItem> = serde_json::from_str(&row.mismatches).unwrap();
         ms.into_iter()
-            .map(|m| (m.kind, m.category, m.item))
+            .map(|m| (m.kind, m.category.to_string(), m.item))
             .collect()
     }
 

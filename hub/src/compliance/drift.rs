@@ -15,7 +15,7 @@
 //!   (only `report` errors, no item found different) changes nothing.
 
 use anyhow::Context as _;
-use homelabcmd_protocol::packs::DiffMismatchItem;
+use homelabcmd_protocol::packs::{DiffMismatchItem, ItemCategory};
 
 use crate::alerts::runner::event_from_row;
 use crate::db::{self, Db, now_ms};
@@ -83,17 +83,17 @@ pub fn verdict(c: &Comparison, pack: &ResolvedPack, server_id: &str) -> Verdict 
 /// errors are not items.
 fn differing_items(mismatches: &[DiffMismatchItem]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut seen: Vec<(&str, &str)> = Vec::new();
-    for m in mismatches.iter().filter(|m| m.category != "report") {
-        if seen.contains(&(m.category.as_str(), m.item.as_str())) {
+    let mut seen: Vec<(ItemCategory, &str)> = Vec::new();
+    for m in mismatches
+        .iter()
+        .filter(|m| m.category != ItemCategory::Report)
+    {
+        if seen.contains(&(m.category, m.item.as_str())) {
             continue;
         }
-        seen.push((&m.category, &m.item));
+        seen.push((m.category, &m.item));
         // The wire name (`missing_file`) in words.
-        let kind = serde_json::to_value(m.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
-            .unwrap_or_else(|| "differs".into());
+        let kind = m.kind.as_str().replace('_', " ");
         out.push(format!("{} ({kind})", m.item));
     }
     out
@@ -291,10 +291,10 @@ mod tests {
         }
     }
 
-    fn mismatch(kind: MismatchType, category: &str, item: &str) -> DiffMismatchItem {
+    fn mismatch(kind: MismatchType, category: ItemCategory, item: &str) -> DiffMismatchItem {
         DiffMismatchItem {
             kind,
-            category: category.into(),
+            category,
             item: item.into(),
             expected: MismatchExpected::default(),
             actual: MismatchActual::default(),
@@ -321,10 +321,14 @@ mod tests {
     fn the_verdict_names_the_pack_and_the_first_items() {
         let c = comparison(
             vec![
-                mismatch(MismatchType::MissingFile, "files", "/etc/a"),
-                mismatch(MismatchType::WrongPermissions, "files", "/etc/b"),
-                mismatch(MismatchType::WrongOwner, "files", "/etc/b"),
-                mismatch(MismatchType::MissingPackage, "packages", "curl"),
+                mismatch(MismatchType::MissingFile, ItemCategory::Files, "/etc/a"),
+                mismatch(
+                    MismatchType::WrongPermissions,
+                    ItemCategory::Files,
+                    "/etc/b",
+                ),
+                mismatch(MismatchType::WrongOwner, ItemCategory::Files, "/etc/b"),
+                mismatch(MismatchType::MissingPackage, ItemCategory::Packages, "curl"),
             ],
             3,
         );
@@ -339,7 +343,11 @@ mod tests {
              Details: GET /api/v1/servers/nas/config/diff?pack=developer-lite"
         );
         let one = comparison(
-            vec![mismatch(MismatchType::MissingFile, "files", "/etc/a")],
+            vec![mismatch(
+                MismatchType::MissingFile,
+                ItemCategory::Files,
+                "/etc/a",
+            )],
             1,
         );
         let Verdict::Drift { title, .. } = verdict(&one, &pack(), "nas") else {
@@ -351,7 +359,13 @@ mod tests {
     #[test]
     fn long_lists_are_cut_and_counted() {
         let ms: Vec<_> = (0..8)
-            .map(|i| mismatch(MismatchType::MissingPackage, "packages", &format!("p{i}")))
+            .map(|i| {
+                mismatch(
+                    MismatchType::MissingPackage,
+                    ItemCategory::Packages,
+                    &format!("p{i}"),
+                )
+            })
             .collect();
         let Verdict::Drift { message, .. } = verdict(&comparison(ms, 8), &pack(), "nas") else {
             panic!("drift expected");
@@ -372,7 +386,7 @@ mod tests {
         let unreadable = comparison(
             vec![mismatch(
                 MismatchType::MissingFile,
-                "report",
+                ItemCategory::Report,
                 "check report",
             )],
             0,
@@ -467,8 +481,16 @@ mod tests {
             name: "Base".into(),
             ..pack()
         };
-        let missing =
-            |item: &str| comparison(vec![mismatch(MismatchType::MissingFile, "files", item)], 1);
+        let missing = |item: &str| {
+            comparison(
+                vec![mismatch(
+                    MismatchType::MissingFile,
+                    ItemCategory::Files,
+                    item,
+                )],
+                1,
+            )
+        };
         let active = || async {
             db::drift::active_alert(&db.read, "nas", "config_drift:base")
                 .await
@@ -515,7 +537,7 @@ mod tests {
         let unreadable = comparison(
             vec![mismatch(
                 MismatchType::MissingFile,
-                "report",
+                ItemCategory::Report,
                 "check report",
             )],
             0,

@@ -3,7 +3,7 @@
 //! `crypto::Cipher` are stored; every change writes an audit row in the same
 //! transaction.
 
-use homelabcmd_protocol::ssh::CredentialType;
+use homelabcmd_protocol::ssh::{CredentialType, SshKeyType};
 use sqlx::{FromRow, SqliteConnection};
 
 use super::{Db, now_ms};
@@ -113,7 +113,8 @@ pub struct SshKeyRow {
     pub id: String,
     pub name: String,
     pub username: Option<String>,
-    pub key_type: String,
+    #[sqlx(try_from = "super::Name<SshKeyType>")]
+    pub key_type: SshKeyType,
     pub fingerprint: String,
     pub public_key: String,
     pub is_default: bool,
@@ -183,7 +184,7 @@ pub async fn insert_key(
     .bind(&row.id)
     .bind(&row.name)
     .bind(&row.username)
-    .bind(&row.key_type)
+    .bind(row.key_type.as_str())
     .bind(&row.fingerprint)
     .bind(&row.public_key)
     .bind(blob)
@@ -587,7 +588,7 @@ mod tests {
                 id: (*id).into(),
                 name: (*id).into(),
                 username: None,
-                key_type: "ED25519".into(),
+                key_type: SshKeyType::Ed25519,
                 fingerprint: "SHA256:x".into(),
                 public_key: "ssh-ed25519 AAAA".into(),
                 is_default: false,

@@ -177,6 +177,7 @@ stored_names!(
     homelabcmd_protocol::api::SudoMode,
     homelabcmd_protocol::packs::ApplyStatus,
     homelabcmd_protocol::ssh::CredentialType,
+    homelabcmd_protocol::ssh::SshKeyType,
 );
 
 /// A wire name read outside a `FromRow` struct (a scalar column, a JSON

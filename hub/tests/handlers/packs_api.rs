@@ -7,7 +7,7 @@ use homelabcmd::db;
 use homelabcmd::state::AppState;
 use homelabcmd_core::packs;
 use homelabcmd_protocol::packs::{
-    DiffMismatchItem, MismatchActual, MismatchExpected, MismatchType,
+    DiffMismatchItem, ItemCategory, MismatchActual, MismatchExpected, MismatchType,
 };
 use serde_json::{Value, json};
 
@@ -155,7 +155,7 @@ async fn stored_checks_feed_history_diff_and_the_fleet_summary() {
 
     let mismatch = DiffMismatchItem {
         kind: MismatchType::MissingFile,
-        category: "files".into(),
+        category: ItemCategory::Files,
         item: "~/.bashrc.d/aliases".into(),
         expected: MismatchExpected {
             exists: Some(true),

@@ -18,7 +18,9 @@ use crate::http::validate::{ApiJson, Checker, Validate};
 use crate::remote::crypto::credential_context;
 use crate::state::AppState;
 use homelabcmd_core::audit::{AuditEntry, AuditOutcome};
-use homelabcmd_core::credentials::{CredentialType, Scope, inspect_private_key, scope_of};
+use homelabcmd_core::credentials::{
+    CredentialScope, CredentialType, inspect_private_key, scope_of,
+};
 use homelabcmd_protocol::names::UnknownName;
 
 /// The credential type named in a body or path, or the contract's 400.
@@ -69,8 +71,8 @@ pub async fn list_server_credentials(
             ServerCredentialStatus {
                 credential_type: t,
                 configured: match scope {
-                    Scope::PerServer | Scope::Global => true,
-                    Scope::None => false,
+                    CredentialScope::PerServer | CredentialScope::Global => true,
+                    CredentialScope::None => false,
                 },
                 scope,
             }
