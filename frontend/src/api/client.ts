@@ -3,6 +3,14 @@
 // again". Types come from the protocol crate (ts-rs), never hand-copied.
 
 import type { ActionListResponse } from "../types/generated/ActionListResponse";
+import type { ActionStatus } from "../types/generated/ActionStatus";
+import type { AggregationType } from "../types/generated/AggregationType";
+import type { AlertStatus } from "../types/generated/AlertStatus";
+import type { AuditOutcome } from "../types/generated/AuditOutcome";
+import type { ConnectivityMode } from "../types/generated/ConnectivityMode";
+import type { CredentialType } from "../types/generated/CredentialType";
+import type { Severity } from "../types/generated/Severity";
+import type { SparklineMetric } from "../types/generated/SparklineMetric";
 import type { ActionResponse } from "../types/generated/ActionResponse";
 import type { AuditListResponse } from "../types/generated/AuditListResponse";
 import type { RestartActionResponse } from "../types/generated/RestartActionResponse";
@@ -68,16 +76,16 @@ export const API_BASE = "/api/v1";
 /** sessionStorage key: the API key lives for this browser session only. */
 export const API_KEY_STORAGE = "homelabcmd.apiKey";
 
+// Statuses, kinds and modes come from the protocol crate (generated); the
+// names the pages already use are kept as aliases.
+export type { SparklineMetric, AlertStatus, ConnectivityMode, CredentialType, ActionStatus, AuditOutcome };
+export type AlertSeverity = Severity;
+export type CostAggregation = AggregationType;
+
+// Query parameters the protocol does not describe as types.
 export type MetricsRange = "24h" | "7d" | "30d";
-export type SparklineMetric = "cpu_percent" | "memory_percent" | "disk_percent";
 export type SparklinePeriod = "30m" | "1h" | "6h";
-export type AlertStatus = "open" | "acknowledged" | "resolved";
-export type AlertSeverity = "critical" | "high" | "medium" | "low";
-export type CostAggregation = "daily" | "weekly" | "monthly";
 export type ServerCostPeriod = "7d" | "30d" | "90d" | "12m";
-export type ConnectivityMode = "direct_ssh" | "tailscale";
-/** Per-machine secret kinds (`ssh_key_passphrase` is an extension). */
-export type CredentialType = "ssh_private_key" | "ssh_key_passphrase" | "ssh_password" | "sudo_password";
 
 /** Filters of `GET /alerts`; unset ones are left out of the query. */
 export interface AlertQuery {
@@ -89,15 +97,6 @@ export interface AlertQuery {
   offset?: number;
 }
 
-export type ActionStatus =
-  | "pending"
-  | "approved"
-  | "executing"
-  | "completed"
-  | "failed"
-  | "rejected"
-  | "cancelled";
-
 /** Filters of `GET /actions` (newest first). */
 export interface ActionQuery {
   status?: ActionStatus;
@@ -107,8 +106,6 @@ export interface ActionQuery {
   limit?: number;
   offset?: number;
 }
-
-export type AuditOutcome = "allowed" | "rejected" | "completed" | "failed";
 
 /** Filters of `GET /audit` (newest first). */
 export interface AuditQuery {

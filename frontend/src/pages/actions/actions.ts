@@ -47,8 +47,13 @@ const TYPE_WORDS: Record<string, string> = {
   custom: "Command",
 };
 
-/** "Restart nginx", "Security upgrades", ... */
-export function describeAction(a: Pick<ActionResponse, "action_type" | "service_name">): string {
+/**
+ * "Restart nginx", "Security upgrades", ... A type this dashboard has no
+ * words for (a newer hub's) is shown as sent.
+ */
+export function describeAction(
+  a: Pick<ActionResponse, "service_name"> & { action_type: ActionResponse["action_type"] | string },
+): string {
   const words = TYPE_WORDS[a.action_type] ?? a.action_type;
   return a.service_name ? `${words} ${a.service_name}` : words;
 }

@@ -5,11 +5,13 @@
 import type { LedState } from "../../lib/status";
 import type { ApplyStatusResponse } from "../../types/generated/ApplyStatusResponse";
 import type { ComplianceMachineSummary } from "../../types/generated/ComplianceMachineSummary";
+import type { ComplianceStatus } from "../../types/generated/ComplianceStatus";
 import type { ConfigCheckHistoryItem } from "../../types/generated/ConfigCheckHistoryItem";
 import type { DiffMismatchItem } from "../../types/generated/DiffMismatchItem";
 import type { MismatchType } from "../../types/generated/MismatchType";
 
-export type ComplianceFilter = "compliant" | "non_compliant" | "never_checked";
+/** A machine's compliance status, as the page filters by it. */
+export type ComplianceFilter = ComplianceStatus;
 
 export const FILTERS: { filter: ComplianceFilter; led: LedState; word: string }[] = [
   { filter: "compliant", led: "online", word: "compliant" },
