@@ -379,7 +379,7 @@ pub fn removal(own: &Items, others: &[&ResolvedPack]) -> Removal {
             {
                 config_files.push((s.key.clone(), f.as_str().to_string()))
             }
-            _ => {}
+            (SettingType::Config, _) | (SettingType::Command, _) => {}
         }
     }
     Removal {

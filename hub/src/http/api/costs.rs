@@ -60,7 +60,7 @@ fn cost_item(m: &MachineCost) -> ServerCostItem {
         machine_category: m.row.machine_category.clone(),
         machine_category_label: machine_category_label(m.row.machine_category.as_deref())
             .map(Into::into),
-        machine_category_source: m.row.machine_category_source.clone(),
+        machine_category_source: m.row.machine_category_source,
         cpu_model: m.row.cpu_model.clone(),
         idle_watts: e.and_then(|e| e.model.idle_watts()),
         tdp_watts: e.map(|e| e.model.max_watts()),
