@@ -29,7 +29,7 @@ pub use agent::{Agent, AgentOptions, agent_print_once};
 pub use api::{Api, Resp, export_points, parse_ts, try_parse_ts};
 pub use binaries::{binary, workspace_root};
 pub use error_body::{assert_error, assert_invalid_field, validation_locs};
-pub use fixtures::{fixture_json, fixture_path};
+pub use fixtures::{fixture_json, fixture_path, packs_dir_with_fleet_test};
 pub use heartbeat::{heartbeat, heartbeat_at};
 pub use hub::{Hub, HubOptions, TEST_API_KEY, TEST_EXTERNAL_URL, hub_command};
 pub use wait::{wait_for, wait_until, wait_until_async};

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use homelabcmd_e2e::fleet::{Fleet, KEY_USER, give_to_key_user};
-use homelabcmd_e2e::{Hub, HubOptions, workspace_root};
+use homelabcmd_e2e::{Hub, HubOptions, packs_dir_with_fleet_test, workspace_root};
 use serde_json::json;
 
 fn chromium() -> PathBuf {
@@ -66,21 +66,9 @@ fn browser_compliance_apply_preview_progress_and_recheck() {
     give_to_key_user(&root);
     let r = root.display();
 
-    let packs = tempfile::tempdir().unwrap();
-    let shipped = workspace_root().join("packs");
-    fs::create_dir(packs.path().join("templates")).unwrap();
-    for e in fs::read_dir(shipped.join("templates")).unwrap() {
-        let e = e.unwrap();
-        fs::copy(e.path(), packs.path().join("templates").join(e.file_name())).unwrap();
-    }
-    fs::copy(shipped.join("base.yaml"), packs.path().join("base.yaml")).unwrap();
-    fs::write(
-        packs.path().join("fleet-test.yaml"),
-        format!(
-            "name: Fleet test\nitems:\n  files:\n    - path: {r}/motd\n      mode: \"0644\"\n      content: \"welcome to the lab\\n\"\n    - path: {r}/app.conf\n      mode: \"0644\"\n      content: \"listen = 8080\\n\"\n"
-        ),
-    )
-    .unwrap();
+    let packs = packs_dir_with_fleet_test(&format!(
+        "name: Fleet test\nitems:\n  files:\n    - path: {r}/motd\n      mode: \"0644\"\n      content: \"welcome to the lab\\n\"\n    - path: {r}/app.conf\n      mode: \"0644\"\n      content: \"listen = 8080\\n\"\n"
+    ));
 
     let hub = Hub::start(HubOptions {
         env: vec![(

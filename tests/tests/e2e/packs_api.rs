@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt as _;
 
 use homelabcmd_e2e::contract::assert_conforms;
 use homelabcmd_e2e::fleet::{Fleet, KEY_USER, give_to_key_user};
-use homelabcmd_e2e::{Hub, HubOptions, assert_error, workspace_root};
+use homelabcmd_e2e::{Hub, HubOptions, assert_error, packs_dir_with_fleet_test};
 use serde_json::{Value, json};
 
 #[test]
@@ -25,21 +25,9 @@ fn a_check_over_ssh_is_stored_and_shows_in_diff_history_and_compliance() {
     let r = root.display();
 
     // The shipped packs plus one pointing at the managed directory.
-    let packs = tempfile::tempdir().unwrap();
-    let shipped = workspace_root().join("packs");
-    fs::create_dir(packs.path().join("templates")).unwrap();
-    for e in fs::read_dir(shipped.join("templates")).unwrap() {
-        let e = e.unwrap();
-        fs::copy(e.path(), packs.path().join("templates").join(e.file_name())).unwrap();
-    }
-    fs::copy(shipped.join("base.yaml"), packs.path().join("base.yaml")).unwrap();
-    fs::write(
-        packs.path().join("fleet-test.yaml"),
-        format!(
-            "name: Fleet test\nitems:\n  files:\n    - path: {r}/motd\n      mode: \"0644\"\n      content: \"welcome\\n\"\n    - path: {r}/missing.conf\n      mode: \"0600\"\n      content: \"x = 1\\n\"\n    - path: {r}/also-missing.conf\n      content: \"y = 2\\n\"\n"
-        ),
-    )
-    .unwrap();
+    let packs = packs_dir_with_fleet_test(&format!(
+        "name: Fleet test\nitems:\n  files:\n    - path: {r}/motd\n      mode: \"0644\"\n      content: \"welcome\\n\"\n    - path: {r}/missing.conf\n      mode: \"0600\"\n      content: \"x = 1\\n\"\n    - path: {r}/also-missing.conf\n      content: \"y = 2\\n\"\n"
+    ));
 
     let hub = Hub::start(HubOptions {
         env: vec![(
