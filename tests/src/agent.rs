@@ -1,17 +1,14 @@
 //! A test agent: `homelabcmd-agent` as a process with its own state dir.
 
-use std::fs;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
-use nix::sys::signal::Signal;
 use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::binaries::{binary, scrub_env};
 use crate::hub::Hub;
-use crate::process::{append_log_marker, open_log, signal_and_wait};
+use crate::process::LoggedChild;
 
 /// How to start a test agent.
 #[derive(Debug, Clone)]
@@ -43,10 +40,9 @@ impl AgentOptions {
 
 /// A running `homelabcmd-agent` with its own state dir.
 pub struct Agent {
-    child: Option<Child>,
+    process: LoggedChild,
     dir: TempDir,
     opts: AgentOptions,
-    log_path: PathBuf,
 }
 
 impl Agent {
@@ -57,10 +53,9 @@ impl Agent {
             .expect("create agent temp dir");
         let log_path = dir.path().join("agent.log");
         let mut agent = Agent {
-            child: None,
+            process: LoggedChild::new(log_path),
             dir,
             opts,
-            log_path,
         };
         agent.spawn();
         agent
@@ -93,15 +88,8 @@ impl Agent {
     }
 
     fn spawn(&mut self) {
-        append_log_marker(&self.log_path, "start");
-        let log = open_log(&self.log_path);
         let mut cmd = self.command();
-        cmd.stdout(log.try_clone().expect("clone log handle"))
-            .stderr(log);
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {:?}: {e}", binary("homelabcmd-agent")));
-        self.child = Some(child);
+        self.process.spawn("start", &mut cmd);
     }
 
     /// Where the agent keeps its guid file and sample buffer.
@@ -110,29 +98,20 @@ impl Agent {
     }
 
     pub fn log(&self) -> String {
-        fs::read_to_string(&self.log_path).unwrap_or_default()
+        self.process.log()
     }
 
     pub fn is_running(&mut self) -> bool {
-        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+        self.process.is_running()
     }
 
     /// SIGTERM and wait (SIGKILL after 15 s).
     pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
-        let mut child = self.child.take()?;
-        append_log_marker(&self.log_path, "SIGTERM");
-        Some(signal_and_wait(
-            &mut child,
-            Signal::SIGTERM,
-            Duration::from_secs(15),
-        ))
+        self.process.stop()
     }
 
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.process.kill();
     }
 
     pub fn restart(&mut self) {
@@ -147,7 +126,7 @@ impl Drop for Agent {
         if std::thread::panicking() {
             eprintln!(
                 "----- agent log ({}) -----\n{}\n----- end agent log -----",
-                self.log_path.display(),
+                self.process.log_path().display(),
                 self.log()
             );
         }

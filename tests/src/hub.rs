@@ -3,15 +3,14 @@
 use std::fs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::Signal;
 use tempfile::TempDir;
 
 use crate::api::Api;
 use crate::binaries::{binary, scrub_env};
-use crate::process::{append_log_marker, open_log, signal_and_wait};
+use crate::process::LoggedChild;
 
 /// The key every test hub is started with, unless a test asks otherwise.
 pub const TEST_API_KEY: &str = "e2e-test-key-0123456789";
@@ -66,13 +65,12 @@ impl Default for HubOptions {
 /// (`HOMELAB_CMD_ADDR_FILE`), so no port is guessed and none can be taken by
 /// another test between a probe and the bind.
 pub struct Hub {
-    child: Option<Child>,
+    process: LoggedChild,
     /// 0 until the first start has bound; restarts reuse it, so agents and
     /// clients pointed at the hub keep reaching it.
     port: u16,
     dir: TempDir,
     opts: HubOptions,
-    log_path: PathBuf,
     api: Api,
 }
 
@@ -91,11 +89,10 @@ impl Hub {
         let log_path = dir.path().join("hub.log");
         let api = Api::new("http://127.0.0.1:0", Some(&opts.api_key));
         let mut hub = Hub {
-            child: None,
+            process: LoggedChild::new(log_path),
             port: 0,
             dir,
             opts,
-            log_path,
             api,
         };
         if let Err(e) = hub.spawn_and_wait() {
@@ -119,8 +116,6 @@ impl Hub {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => panic!("remove {}: {e}", addr_file.display()),
         }
-        append_log_marker(&self.log_path, &format!("start on port {}", self.port));
-        let log = open_log(&self.log_path);
         let mut cmd = hub_command();
         cmd.arg("serve")
             .current_dir(self.dir.path())
@@ -138,9 +133,7 @@ impl Hub {
             // would add checks, audit rows and alerts other tests count.
             .env("HOMELAB_CMD_DRIFT_CHECK_INTERVAL_SECONDS", "0")
             .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("clone log handle"))
-            .stderr(log);
+            .stdin(Stdio::null());
         if let Some(s) = self.opts.rollup_interval_seconds {
             cmd.env("HOMELAB_CMD_ROLLUP_INTERVAL_SECONDS", s.to_string());
         }
@@ -150,10 +143,8 @@ impl Hub {
         for k in &self.opts.unset {
             cmd.env_remove(k);
         }
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {:?}: {e}", binary("homelabcmd")));
-        self.child = Some(child);
+        self.process
+            .spawn(&format!("start on port {}", self.port), &mut cmd);
 
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         let addr: SocketAddr = loop {
@@ -194,11 +185,7 @@ impl Hub {
     }
 
     fn exited_during_startup(&mut self) -> Result<(), String> {
-        match self
-            .child
-            .as_mut()
-            .and_then(|c| c.try_wait().ok().flatten())
-        {
+        match self.process.exited() {
             Some(status) => Err(format!("hub exited during startup with {status}")),
             None => Ok(()),
         }
@@ -243,37 +230,27 @@ impl Hub {
     }
 
     pub fn log(&self) -> String {
-        fs::read_to_string(&self.log_path).unwrap_or_default()
+        self.process.log()
     }
 
     pub fn is_running(&mut self) -> bool {
-        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+        self.process.is_running()
     }
 
     /// SIGTERM and wait for a graceful exit (SIGKILL after 15 s). Returns
     /// the exit status.
     pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
-        let mut child = self.child.take()?;
-        append_log_marker(&self.log_path, "SIGTERM");
-        Some(signal_and_wait(
-            &mut child,
-            Signal::SIGTERM,
-            Duration::from_secs(15),
-        ))
+        self.process.stop()
     }
 
     /// SIGKILL: a crash, no shutdown path runs.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            append_log_marker(&self.log_path, "SIGKILL");
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.process.kill();
     }
 
     /// Start again on the same port and database (stopping first if running).
     pub fn restart(&mut self) {
-        if self.child.is_some() {
+        if self.process.is_spawned() {
             self.stop();
         }
         self.start_again();
@@ -282,7 +259,7 @@ impl Hub {
     /// Start again after [`Hub::stop`] / [`Hub::kill`], same DB and the
     /// port the first start bound (asked for explicitly).
     pub fn start_again(&mut self) {
-        assert!(self.child.is_none(), "hub is still running");
+        assert!(!self.process.is_spawned(), "hub is still running");
         if let Err(e) = self.spawn_and_wait() {
             panic!("hub did not restart on port {}: {e}", self.port);
         }
@@ -295,7 +272,7 @@ impl Drop for Hub {
         if std::thread::panicking() {
             eprintln!(
                 "----- hub log ({}) -----\n{}\n----- end hub log -----",
-                self.log_path.display(),
+                self.process.log_path().display(),
                 self.log()
             );
         }
