@@ -44,14 +44,20 @@ pub fn name_param<T: WireName>(name: &str, v: Option<&str>) -> ApiResult<Option<
     .transpose()
 }
 
+/// 503 telling the operator to set `HOMELABCMD_ENCRYPTION_KEY`: the same
+/// answer wherever a stored secret is needed without a key.
+fn key_missing() -> ApiError {
+    ApiError::Coded(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ENCRYPTION_KEY_MISSING",
+        CryptoError::KeyMissing.to_string(),
+    )
+}
+
 /// The configured cipher, or 503 telling the operator how to set one up.
 pub fn cipher(state: &AppState) -> ApiResult<Cipher> {
     Cipher::from_config(&state.config).map_err(|e| match e {
-        CryptoError::KeyMissing => ApiError::Coded(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ENCRYPTION_KEY_MISSING",
-            e.to_string(),
-        ),
+        CryptoError::KeyMissing => key_missing(),
         other => ApiError::Internal(other.into()),
     })
 }
@@ -85,11 +91,7 @@ pub fn exec_error(e: ExecError) -> ApiError {
                 r.to_string(),
             ),
         },
-        ExecError::Crypto(CryptoError::KeyMissing) => coded(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ENCRYPTION_KEY_MISSING",
-            CryptoError::KeyMissing.to_string(),
-        ),
+        ExecError::Crypto(CryptoError::KeyMissing) => key_missing(),
         ExecError::Crypto(c) => coded(
             StatusCode::INTERNAL_SERVER_ERROR,
             "CREDENTIAL_DECRYPT_FAILED",
